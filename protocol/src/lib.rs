@@ -1,0 +1,16 @@
+//! Shoal's wire and file formats, and pure state machines: no I/O, no runtime,
+//! no clock (time-dependent functions take `now`).
+//!
+//! - [`bencode`]: strict canonical bencode (BEP 3) with offset-carrying errors.
+//! - [`torrent`]: single-file `.torrent` metainfo, piece sizing and piece hashing.
+//! - [`magnet`]: `magnet:?xt=urn:btih:` links with trackers and web seeds.
+//! - [`short_uuid`]: PeerTube's 22-character `shortUUID`.
+//! - [`range`]: HTTP `Range` / `If-Range` decisions for the web seed.
+//! - [`y4m`]: YUV4MPEG2 stream headers and frames.
+
+pub mod bencode;
+pub mod magnet;
+pub mod range;
+pub mod short_uuid;
+pub mod torrent;
+pub mod y4m;
