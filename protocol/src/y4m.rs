@@ -203,11 +203,7 @@ pub fn parse_header(buf: &[u8]) -> Result<(Y4mHeader, usize), Y4mError> {
                 }
             }
             'C' => chroma = parse_chroma(value)?,
-            'X' => {
-                if value.eq_ignore_ascii_case("COLORRANGE=FULL") {
-                    full_range = true;
-                }
-            }
+            'X' if value.eq_ignore_ascii_case("COLORRANGE=FULL") => full_range = true,
             // Unknown parameters are ignored, as the format asks of readers.
             _ => {}
         }

@@ -1,0 +1,178 @@
+//! The actors' configuration: instance identity, storage, transcoding and limits.
+//!
+//! Every struct has `Default` with the documented defaults and is
+//! `#[serde(default, deny_unknown_fields)]`, so the node's TOML file may set any
+//! subset. The node crate embeds these sections in its file configuration and
+//! applies `SHOAL_*` environment variables and CLI flags on top.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Everything the actors need to run a node.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShoalConfig {
+    pub instance: InstanceConfig,
+    pub storage: StorageConfig,
+    pub transcoding: TranscodingConfig,
+    pub limits: LimitsConfig,
+    pub admin: AdminConfig,
+}
+
+/// Who this instance is.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct InstanceConfig {
+    /// Name shown in `/api/v1/config` and pages.
+    pub name: String,
+    /// Short description shown in `/api/v1/config`.
+    pub short_description: String,
+    /// Public base URL, without trailing slash; used in file URLs, web seeds and torrents.
+    pub public_url: String,
+    /// Whether anyone may register (`POST /api/v1/users/register`). Off by default.
+    pub signup_enabled: bool,
+}
+
+impl Default for InstanceConfig {
+    fn default() -> Self {
+        Self {
+            name: "Shoal".into(),
+            short_description: "A Shoal video instance".into(),
+            public_url: "http://127.0.0.1:9000".into(),
+            signup_enabled: false,
+        }
+    }
+}
+
+/// Where state lives.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Data folder: `db/` holds sled, `media/` the video files and torrents,
+    /// `uploads/` incoming uploads, `tmp/` files being written, `originals/` the
+    /// uploaded originals (never served).
+    pub data_dir: PathBuf,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self { data_dir: PathBuf::from("data") }
+    }
+}
+
+/// One rung of the transcoding ladder.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Rung {
+    /// Output height in pixels (width follows the source aspect ratio, rounded to even).
+    pub height: u32,
+    /// Target video bitrate in kbit/s.
+    pub bitrate_kbps: u32,
+}
+
+/// How uploads become AV1.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TranscodingConfig {
+    /// Resolutions to produce, never above the source's height. Default 360p and 720p.
+    pub ladder: Vec<Rung>,
+    /// rav1e speed preset, 0 (slowest, best) to 10 (fastest). Default 10:
+    /// rav1e is a few frames per CPU-second at 720p, and uploads must publish quickly.
+    pub speed: u8,
+    /// rav1e tiles per frame as a total count (0 = one per encoding thread, so a
+    /// single encode uses every core; rav1e splits a frame's work only by tiles).
+    pub tiles: usize,
+    /// Threads per encode (0 = rav1e chooses, i.e. all cores).
+    pub threads: usize,
+    /// Transcode jobs running at once.
+    pub concurrency: usize,
+    /// Attempts per job before the video is marked failed.
+    pub max_attempts: u32,
+    /// First retry delay in milliseconds; doubles on each further attempt.
+    pub retry_backoff_ms: u64,
+    /// Opus bitrate in kbit/s when the source has audio.
+    pub audio_bitrate_kbps: u32,
+    /// Path of the ffmpeg binary used to decode non-Y4M inputs and encode audio.
+    pub ffmpeg: PathBuf,
+    /// Path of the ffprobe binary used to inspect uploads.
+    pub ffprobe: PathBuf,
+    /// Testing aid, leave unset in production: a transcode job whose video name
+    /// contains this marker panics at the start of every attempt, to exercise
+    /// the supervisor's retries and failure reporting.
+    pub fault_injection_marker: Option<String>,
+}
+
+impl Default for TranscodingConfig {
+    fn default() -> Self {
+        Self {
+            ladder: vec![
+                Rung { height: 360, bitrate_kbps: 500 },
+                Rung { height: 720, bitrate_kbps: 1500 },
+            ],
+            speed: 10,
+            tiles: 0,
+            threads: 0,
+            concurrency: 1,
+            max_attempts: 3,
+            retry_backoff_ms: 2_000,
+            audio_bitrate_kbps: 96,
+            ffmpeg: PathBuf::from("ffmpeg"),
+            ffprobe: PathBuf::from("ffprobe"),
+            fault_injection_marker: None,
+        }
+    }
+}
+
+/// Safe defaults for everything a user can make big.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Largest accepted upload in bytes. Default 8 GiB.
+    pub max_upload_bytes: u64,
+    /// Video quota of new users in bytes (-1 = unlimited). Default 10 GiB.
+    pub default_video_quota: i64,
+    /// Access token lifetime in seconds (PeerTube: 1 day).
+    pub access_token_lifetime_secs: u64,
+    /// Refresh token lifetime in seconds (PeerTube: 2 weeks).
+    pub refresh_token_lifetime_secs: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 8 << 30,
+            default_video_quota: 10 << 30,
+            access_token_lifetime_secs: 86_400,
+            refresh_token_lifetime_secs: 1_209_600,
+        }
+    }
+}
+
+/// The admin account created on first start.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Admin username. Default `root`, like PeerTube.
+    pub username: String,
+    /// Admin password; when empty, a random one is generated and printed once.
+    pub password: String,
+    /// Admin e-mail.
+    pub email: String,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self { username: "root".into(), password: String::new(), email: "admin@localhost".into() }
+    }
+}
+
+impl ShoalConfig {
+    pub fn db_dir(&self) -> PathBuf { self.storage.data_dir.join("db") }
+    pub fn media_dir(&self) -> PathBuf { self.storage.data_dir.join("media") }
+    pub fn uploads_dir(&self) -> PathBuf { self.storage.data_dir.join("uploads") }
+    pub fn tmp_dir(&self) -> PathBuf { self.storage.data_dir.join("tmp") }
+    /// Original uploads, kept out of `media/` so they are never served.
+    pub fn originals_dir(&self) -> PathBuf { self.storage.data_dir.join("originals") }
+    /// Public base URL without a trailing slash.
+    pub fn public_url(&self) -> &str { self.instance.public_url.trim_end_matches('/') }
+}

@@ -1,0 +1,317 @@
+//! The `Shoal` handle: what the web edge (and the node binary) call. It owns the store,
+//! the account service and the root actors (`VideoSupervisor`, `TranscodeSupervisor`).
+//! Reads go straight to sled; changes to a video's state go through its actor.
+
+use crate::accounts::Accounts;
+use crate::config::ShoalConfig;
+use crate::error::{StartError, VideoError};
+use crate::media;
+use crate::startup;
+use crate::store::{counter, Store};
+use crate::transcode::queue::{self, JobRecord};
+use crate::transcode::{TranscodeMsg, TranscodeSupervisor, TranscodeSupervisorArgs};
+use crate::videos::supervisor::{VideoSupervisor, VideoSupervisorMsg};
+use crate::videos::{create, list, repo, NewVideo, TranscodeProgress, VideoKey, VideoMsg, VideoRecord};
+use ractor::rpc::CallResult;
+use ractor::{Actor, ActorRef};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+pub use crate::videos::list::{VideoListQuery, VideoSort};
+
+/// How long a progress query may take.
+const PROGRESS_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long deletion waits for the actors.
+const DELETE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long shutdown waits for running encodes to notice the cancel flag.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
+
+/// The running node's actors and store. Cheap to clone.
+#[derive(Clone)]
+pub struct Shoal {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Arc<ShoalConfig>,
+    store: Store,
+    accounts: Accounts,
+    videos: ActorRef<VideoSupervisorMsg>,
+    transcoder: ActorRef<TranscodeMsg>,
+    generated_admin_password: Option<String>,
+    /// Serialises quota checks with the uploads they admit.
+    create_lock: tokio::sync::Mutex<()>,
+    stopped: AtomicBool,
+}
+
+impl Shoal {
+    /// Opens sled under data_dir/db, creates media/uploads/tmp dirs, creates the admin on
+    /// first start (password from config, else random and returned by
+    /// [`Shoal::generated_admin_password`]), spawns the supervisors, and resumes unfinished
+    /// transcodes found in sled.
+    pub async fn start(config: ShoalConfig) -> Result<Shoal, StartError> {
+        let config = Arc::new(config);
+        startup::create_dirs(&config)?;
+        let cleared = startup::clear_tmp(&config.tmp_dir())?;
+        let db_dir = config.db_dir();
+        let store = tokio::task::spawn_blocking(move || Store::open(&db_dir))
+            .await
+            .map_err(|e| StartError::Spawn(format!("opening the store: {e}")))??;
+        let accounts = Accounts::new(store.clone(), config.limits.clone());
+        accounts.oauth_client()?;
+        let generated_admin_password = startup::ensure_admin(&accounts, &config.admin).await?;
+
+        let (videos, _) = Actor::spawn(None, VideoSupervisor, store.clone())
+            .await
+            .map_err(|e| StartError::Spawn(format!("video supervisor: {e}")))?;
+        let resume = startup::settle_queue(&store)?;
+        for uuid in &resume {
+            let _ = videos.call(|reply| VideoSupervisorMsg::Ensure { uuid: *uuid, reply }, Some(DELETE_TIMEOUT)).await;
+        }
+        let args = TranscodeSupervisorArgs { store: store.clone(), config: config.clone(), videos: videos.clone() };
+        let transcoder = match Actor::spawn(None, TranscodeSupervisor, args).await {
+            Ok((transcoder, _)) => transcoder,
+            Err(e) => {
+                // Release the store (held by the video supervisor) so a retry can open it.
+                let _ = videos.stop_and_wait(Some("start failed".into()), Some(DELETE_TIMEOUT)).await;
+                return Err(StartError::Spawn(format!("transcode supervisor: {e}")));
+            }
+        };
+        tracing::info!(data_dir = %config.storage.data_dir.display(), resumed_videos = resume.len(),
+            cleared_temp_files = cleared, "shoal actors started");
+        Ok(Shoal {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                accounts,
+                videos,
+                transcoder,
+                generated_admin_password,
+                create_lock: tokio::sync::Mutex::new(()),
+                stopped: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// Stops actors (running jobs stay resumable in sled) and flushes sled. Idempotent.
+    pub async fn shutdown(&self) {
+        if self.inner.stopped.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let transcoder = &self.inner.transcoder;
+        let _ = transcoder.call(TranscodeMsg::Shutdown, Some(DELETE_TIMEOUT)).await;
+        let deadline = Instant::now() + SHUTDOWN_GRACE;
+        while Instant::now() < deadline {
+            match transcoder.call(TranscodeMsg::Running, Some(DELETE_TIMEOUT)).await {
+                Ok(CallResult::Success(0)) | Err(_) => break,
+                Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+        let _ = transcoder.stop_and_wait(Some("shutdown".into()), Some(DELETE_TIMEOUT)).await;
+        let _ = self.inner.videos.stop_and_wait(Some("shutdown".into()), Some(DELETE_TIMEOUT)).await;
+        match self.inner.store.flush().await {
+            Ok(()) => tracing::info!("shoal actors stopped; store flushed"),
+            Err(e) => tracing::error!(error = %e, "flushing the store at shutdown failed"),
+        }
+    }
+
+    /// The configuration the node runs with.
+    pub fn config(&self) -> &ShoalConfig {
+        &self.inner.config
+    }
+
+    /// The admin password generated on this (first) start, if one was.
+    pub fn generated_admin_password(&self) -> Option<String> {
+        self.inner.generated_admin_password.clone()
+    }
+
+    /// Users, channels and tokens.
+    pub fn accounts(&self) -> &Accounts {
+        &self.inner.accounts
+    }
+
+    /// The upload is on disk at `new.upload_path` (inside [`Shoal::uploads_dir`]). Checks the
+    /// channel belongs to the account (`WrongChannel`), probes the file (`Unreadable`; deletes
+    /// it), checks quota (`QuotaExceeded`; deletes it), moves it into the data folder, stores
+    /// the record (state ToTranscode, pending_resolutions set) with its transcode jobs, and
+    /// spawns its VideoActor; transcoding starts right away.
+    pub async fn create_video(&self, new: NewVideo) -> Result<VideoRecord, VideoError> {
+        let upload = new.upload_path.clone();
+        if !create::is_inside(&upload, &self.uploads_dir()) {
+            return Err(VideoError::Invalid { field: "upload_path", reason: "must be a file in the uploads folder".into() });
+        }
+        let result = self.admit(&new).await;
+        if result.is_err() {
+            discard(&upload).await;
+        }
+        result
+    }
+
+    /// Everything after the upload path check; on error the caller deletes the upload.
+    async fn admit(&self, new: &NewVideo) -> Result<VideoRecord, VideoError> {
+        create::validate(new)?;
+        let channel = self.inner.accounts.channel(new.channel_id).map_err(|e| VideoError::Unavailable(e.to_string()))?;
+        if channel.is_none_or(|c| c.account_id != new.account_id) {
+            return Err(VideoError::WrongChannel(new.channel_id));
+        }
+        let user = self
+            .inner
+            .accounts
+            .user(new.account_id)
+            .map_err(|e| VideoError::Unavailable(e.to_string()))?
+            .ok_or(VideoError::Invalid { field: "account", reason: "no such account".into() })?;
+
+        let cfg = self.inner.config.clone();
+        let path = new.upload_path.clone();
+        let probe = tokio::task::spawn_blocking(move || media::probe(&cfg.transcoding, &path))
+            .await
+            .map_err(|e| VideoError::Unavailable(format!("probe thread: {e}")))?
+            .map_err(|e| VideoError::Unreadable(e.to_string()))?;
+        let rungs = media::plan_ladder(&self.inner.config.transcoding, probe.height);
+        if rungs.is_empty() || probe.width < 2 {
+            return Err(VideoError::Unreadable(format!("{}x{} is too small to transcode", probe.width, probe.height)));
+        }
+        let size = tokio::fs::metadata(&new.upload_path).await?.len();
+
+        let quota_guard = self.inner.create_lock.lock().await;
+        let store = &self.inner.store;
+        create::check_quota(create::used_quota(store, user.id)?, size, user.video_quota)?;
+        create::check_quota(create::used_quota_daily(store, user.id)?, size, user.video_quota_daily)?;
+
+        let uuid = Uuid::new_v4();
+        let id = store.next_id(counter::VIDEO_ID)?;
+        let source_path = create::original_path(&self.inner.config.originals_dir(), uuid, &new.original_filename);
+        move_file(&new.upload_path, &source_path).await?;
+        let heights = rungs.iter().map(|r| r.height).collect();
+        let record = create::new_record(id, uuid, new, &probe, source_path.clone(), size, heights);
+        let jobs: Vec<JobRecord> = rungs.iter().map(|r| JobRecord::new(id, uuid, r.height, r.bitrate_kbps)).collect();
+        if let Err(e) = repo::insert_with_jobs(store, &record, &jobs) {
+            discard(&source_path).await;
+            return Err(e.into());
+        }
+        drop(quota_guard);
+        tracing::info!(video = %uuid, id, account = user.id, size, width = probe.width, height = probe.height,
+            frames = probe.frames, rungs = ?record.pending_resolutions, "video created");
+
+        let ensured = self
+            .inner
+            .videos
+            .call(|reply| VideoSupervisorMsg::Ensure { uuid, reply }, Some(DELETE_TIMEOUT))
+            .await;
+        if !matches!(ensured, Ok(CallResult::Success(Ok(())))) {
+            tracing::warn!(video = %uuid, "video actor not started now; it starts with the first transcode report");
+        }
+        let _ = self.inner.transcoder.cast(TranscodeMsg::Poll);
+        Ok(record)
+    }
+
+    /// The video a key names.
+    pub fn get_video(&self, key: &VideoKey) -> Result<Option<VideoRecord>, VideoError> {
+        Ok(repo::load_by_key(&self.inner.store, key)?)
+    }
+
+    /// Newest first unless `sort` says otherwise; returns (total, page). Published public
+    /// videos for everyone, plus every video of `viewer_account`.
+    pub fn list_videos(&self, query: &VideoListQuery) -> Result<(u64, Vec<VideoRecord>), VideoError> {
+        Ok(list::list(&self.inner.store, query)?)
+    }
+
+    /// Live progress of a video's transcoding (asks its VideoActor), None when idle/unknown.
+    pub async fn progress(&self, uuid: Uuid) -> Option<TranscodeProgress> {
+        let answer = self
+            .inner
+            .videos
+            .call(|reply| VideoSupervisorMsg::Progress { uuid, reply }, Some(PROGRESS_TIMEOUT))
+            .await;
+        match answer {
+            Ok(CallResult::Success(progress)) => progress,
+            _ => None,
+        }
+    }
+
+    /// Deletes the video, its files and torrents (owner or admin; the web checks rights).
+    pub async fn delete_video(&self, key: &VideoKey) -> Result<(), VideoError> {
+        let store = &self.inner.store;
+        let record = repo::load_by_key(store, key)?.ok_or(VideoError::NotFound)?;
+        let (id, uuid) = (record.id, record.uuid);
+        let cancelled = self
+            .inner
+            .transcoder
+            .call(|reply| TranscodeMsg::CancelVideo { video_id: id, uuid, reply }, Some(DELETE_TIMEOUT))
+            .await;
+        if !matches!(cancelled, Ok(CallResult::Success(()))) {
+            return Err(VideoError::Unavailable("the transcode supervisor did not answer".into()));
+        }
+        let _ = self.inner.videos.call(|reply| VideoSupervisorMsg::Stop { uuid, reply }, Some(DELETE_TIMEOUT)).await;
+        repo::remove(store, &record)?;
+        queue::remove_video(store, id)?;
+
+        let media = self.media_dir();
+        discard(&record.source.path).await;
+        for file in &record.files {
+            discard(&media.join(&file.filename)).await;
+            discard(&media.join(&file.torrent_filename)).await;
+        }
+        if let Some(thumbnail) = &record.thumbnail {
+            discard(&media.join(thumbnail)).await;
+        }
+        tracing::info!(video = %uuid, id, "video deleted");
+        Ok(())
+    }
+
+    /// Bytes used against the account's quota (sum of its videos' source + file sizes).
+    pub fn used_quota(&self, account_id: u64) -> Result<u64, VideoError> {
+        create::used_quota(&self.inner.store, account_id)
+    }
+
+    /// Video files, torrents and thumbnails, by file name.
+    pub fn media_dir(&self) -> PathBuf {
+        self.inner.config.media_dir()
+    }
+
+    /// Where web streams incoming uploads (same filesystem as the data folder).
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.inner.config.uploads_dir()
+    }
+
+    /// The live actor of a video, if it has one (diagnostics and supervision tests).
+    pub async fn video_actor(&self, uuid: Uuid) -> Option<ActorRef<VideoMsg>> {
+        match self.inner.videos.call(|reply| VideoSupervisorMsg::Lookup { uuid, reply }, Some(PROGRESS_TIMEOUT)).await {
+            Ok(CallResult::Success(actor)) => actor,
+            _ => None,
+        }
+    }
+}
+
+impl Drop for Inner {
+    /// The last handle went away without [`Shoal::shutdown`]: stop the actors (running
+    /// encodes are cancelled and stay queued) so they release the store. Nothing is awaited
+    /// or flushed here; sled flushes on its own when its last handle drops.
+    fn drop(&mut self) {
+        if !self.stopped.swap(true, Ordering::SeqCst) {
+            self.transcoder.stop(Some("handle dropped".into()));
+            self.videos.stop(Some("handle dropped".into()));
+        }
+    }
+}
+
+/// Moves a file, copying across filesystems if a rename cannot.
+async fn move_file(from: &Path, to: &Path) -> std::io::Result<()> {
+    if tokio::fs::rename(from, to).await.is_ok() {
+        return Ok(());
+    }
+    tokio::fs::copy(from, to).await?;
+    tokio::fs::remove_file(from).await
+}
+
+/// Removes a file, logging anything but "already gone".
+async fn discard(path: &Path) {
+    if let Err(e) = tokio::fs::remove_file(path).await {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(path = %path.display(), error = %e, "could not remove a file");
+        }
+    }
+}

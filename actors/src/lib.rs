@@ -1,0 +1,23 @@
+//! Shoal's actors: the supervised owners of state and I/O.
+//!
+//! The web edge talks to a [`Shoal`] handle; behind it sit the sled [`store`],
+//! the account service ([`accounts`]), one `VideoActor` per video under a
+//! `VideoSupervisor` ([`videos`]) and a `TranscodeSupervisor` running
+//! `TranscodeJob` actors ([`transcode`]) over the [`media`] pipeline
+//! (see `../shared/DESIGN.md`).
+
+pub mod accounts;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod handle;
+pub mod media;
+mod startup;
+pub mod store;
+pub mod torrent_file;
+pub mod transcode;
+pub mod videos;
+
+pub use config::ShoalConfig;
+pub use error::{AccountError, StartError, VideoError};
+pub use handle::{Shoal, VideoListQuery, VideoSort};

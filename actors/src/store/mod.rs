@@ -1,0 +1,151 @@
+//! The sled store: one tree per kind of record, versioned CBOR values ([`codec`]) and keys
+//! laid out for the scans the code does ([`keys`]). Everything durable in Shoal goes through
+//! [`Store`]; big bytes (media) never do.
+
+pub mod codec;
+pub mod keys;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::path::Path;
+use thiserror::Error;
+
+/// Failures of the embedded store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// sled failed (I/O error or corruption). Check disk space and the data folder.
+    #[error("sled: {0}")]
+    Sled(#[from] sled::Error),
+    /// A stored record could not be decoded (written by an incompatible version).
+    #[error("decoding record in {tree}: {reason}")]
+    Decode { tree: &'static str, reason: String },
+    /// A record could not be encoded.
+    #[error("encoding record: {0}")]
+    Encode(String),
+}
+
+/// Names of the trees, also used in decode errors.
+pub mod tree {
+    pub const USERS: &str = "users";
+    pub const USERS_BY_NAME: &str = "users_by_name";
+    pub const CHANNELS: &str = "channels";
+    pub const CHANNELS_BY_NAME: &str = "channels_by_name";
+    pub const TOKENS: &str = "tokens";
+    pub const REFRESH_TOKENS: &str = "refresh_tokens";
+    pub const OAUTH: &str = "oauth";
+    pub const VIDEOS: &str = "videos";
+    pub const VIDEOS_BY_UUID: &str = "videos_by_uuid";
+    pub const VIDEOS_BY_SHORT: &str = "videos_by_short";
+    pub const JOBS: &str = "jobs";
+    pub const META: &str = "meta";
+}
+
+/// Counters kept in the `meta` tree.
+pub mod counter {
+    pub const USER_ID: &str = "counter/user_id";
+    pub const CHANNEL_ID: &str = "counter/channel_id";
+    pub const VIDEO_ID: &str = "counter/video_id";
+}
+
+/// The opened database and its trees. Cheap to clone (sled handles are reference counted).
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    /// `u64 BE user id -> UserRecord`
+    pub users: sled::Tree,
+    /// `lowercase username -> u64 BE user id`
+    pub users_by_name: sled::Tree,
+    /// `u64 BE channel id -> ChannelRecord`
+    pub channels: sled::Tree,
+    /// `channel name -> u64 BE channel id`
+    pub channels_by_name: sled::Tree,
+    /// `SHA-256(access token) -> AccessTokenRecord`
+    pub tokens: sled::Tree,
+    /// `SHA-256(refresh token) -> RefreshTokenRecord`
+    pub refresh_tokens: sled::Tree,
+    /// `"local" -> OAuthClient`
+    pub oauth: sled::Tree,
+    /// `u64 BE video id -> VideoRecord`
+    pub videos: sled::Tree,
+    /// `uuid bytes -> u64 BE video id`
+    pub videos_by_uuid: sled::Tree,
+    /// `shortUUID -> u64 BE video id`
+    pub videos_by_short: sled::Tree,
+    /// `height BE ++ video id BE -> JobRecord` (the durable transcode queue)
+    pub jobs: sled::Tree,
+    /// counters and flags
+    pub meta: sled::Tree,
+}
+
+impl Store {
+    /// Opens (or creates) the database in `dir`.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let db = sled::Config::new().path(dir).open()?;
+        Ok(Store {
+            users: db.open_tree(tree::USERS)?,
+            users_by_name: db.open_tree(tree::USERS_BY_NAME)?,
+            channels: db.open_tree(tree::CHANNELS)?,
+            channels_by_name: db.open_tree(tree::CHANNELS_BY_NAME)?,
+            tokens: db.open_tree(tree::TOKENS)?,
+            refresh_tokens: db.open_tree(tree::REFRESH_TOKENS)?,
+            oauth: db.open_tree(tree::OAUTH)?,
+            videos: db.open_tree(tree::VIDEOS)?,
+            videos_by_uuid: db.open_tree(tree::VIDEOS_BY_UUID)?,
+            videos_by_short: db.open_tree(tree::VIDEOS_BY_SHORT)?,
+            jobs: db.open_tree(tree::JOBS)?,
+            meta: db.open_tree(tree::META)?,
+            db,
+        })
+    }
+
+    /// Allocates the next value of a counter (1, 2, 3, ...). Durable once sled flushes;
+    /// a crash may skip numbers but never reuses one that was handed out and stored.
+    pub fn next_id(&self, counter: &str) -> Result<u64, StoreError> {
+        let updated = self.meta.update_and_fetch(counter, |old| {
+            let current = old.and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_be_bytes);
+            Some(current.unwrap_or(0).saturating_add(1).to_be_bytes().to_vec())
+        })?;
+        match updated {
+            Some(bytes) => keys::read_id(tree::META, &bytes),
+            None => Err(StoreError::Decode { tree: tree::META, reason: format!("{counter} vanished") }),
+        }
+    }
+
+    /// Writes every dirty buffer to disk.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    /// Writes every dirty buffer to disk, blocking.
+    pub fn flush_blocking(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+/// Reads and decodes one record.
+pub fn get<T: DeserializeOwned>(
+    t: &sled::Tree,
+    name: &'static str,
+    key: impl AsRef<[u8]>,
+) -> Result<Option<T>, StoreError> {
+    match t.get(key)? {
+        Some(bytes) => codec::decode(name, &bytes).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Encodes and writes one record.
+pub fn put<T: Serialize>(t: &sled::Tree, key: impl AsRef<[u8]>, value: &T) -> Result<(), StoreError> {
+    t.insert(key.as_ref(), codec::encode(value)?)?;
+    Ok(())
+}
+
+/// Maps a multi-tree transaction's error, where aborts carry `E`.
+pub fn transaction_error<E: From<StoreError>>(err: sled::transaction::TransactionError<E>) -> E {
+    match err {
+        sled::transaction::TransactionError::Abort(e) => e,
+        sled::transaction::TransactionError::Storage(e) => E::from(StoreError::Sled(e)),
+    }
+}

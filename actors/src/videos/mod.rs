@@ -1,0 +1,17 @@
+//! Videos: their durable records ([`record`], [`repo`]), listing ([`list`]), the
+//! per-video actor ([`actor`]) and its supervisor ([`supervisor`]).
+
+pub mod actor;
+pub mod create;
+pub mod list;
+pub mod record;
+pub mod repo;
+pub mod supervisor;
+
+pub use actor::{VideoActor, VideoMsg};
+pub use list::{VideoListQuery, VideoSort};
+pub use record::{
+    NewVideo, Privacy, SourceInfo, TranscodeProgress, VideoFileRecord, VideoKey, VideoRecord,
+    VideoState,
+};
+pub use supervisor::{VideoSupervisor, VideoSupervisorMsg};

@@ -1,0 +1,104 @@
+//! Video records in sled: look-ups by id, uuid or shortUUID, atomic creation (record,
+//! indexes and transcode jobs in one transaction), read-modify-write updates that never
+//! resurrect a deleted video, and deletion.
+
+use super::record::{VideoKey, VideoRecord};
+use crate::store::{self, codec, keys, tree, Store, StoreError};
+use crate::transcode::queue::JobRecord;
+use sled::transaction::ConflictableTransactionError;
+use sled::Transactional;
+use uuid::Uuid;
+
+/// The id a key names, if such a video exists.
+pub fn resolve_id(store: &Store, key: &VideoKey) -> Result<Option<u64>, StoreError> {
+    let index = match key {
+        VideoKey::Id(id) => return Ok(Some(*id)),
+        VideoKey::Uuid(uuid) => store.videos_by_uuid.get(uuid.as_bytes())?,
+        VideoKey::ShortUuid(short) => store.videos_by_short.get(short.as_bytes())?,
+    };
+    match index {
+        Some(bytes) => Ok(Some(keys::read_id(tree::VIDEOS_BY_UUID, &bytes)?)),
+        None => Ok(None),
+    }
+}
+
+/// The video with this id.
+pub fn load(store: &Store, id: u64) -> Result<Option<VideoRecord>, StoreError> {
+    store::get(&store.videos, tree::VIDEOS, keys::id_key(id))
+}
+
+/// The video a key names.
+pub fn load_by_key(store: &Store, key: &VideoKey) -> Result<Option<VideoRecord>, StoreError> {
+    match resolve_id(store, key)? {
+        Some(id) => load(store, id),
+        None => Ok(None),
+    }
+}
+
+/// The video with this uuid.
+pub fn load_by_uuid(store: &Store, uuid: Uuid) -> Result<Option<VideoRecord>, StoreError> {
+    load_by_key(store, &VideoKey::Uuid(uuid))
+}
+
+/// Stores a new video with its indexes and its transcode jobs, all or nothing.
+pub fn insert_with_jobs(store: &Store, record: &VideoRecord, jobs: &[JobRecord]) -> Result<(), StoreError> {
+    let bytes = codec::encode(record)?;
+    let mut job_entries = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        job_entries.push((job.key(), codec::encode(job)?));
+    }
+    let id = keys::id_key(record.id);
+    (&store.videos, &store.videos_by_uuid, &store.videos_by_short, &store.jobs)
+        .transaction(|(videos, by_uuid, by_short, queue)| {
+            videos.insert(&id, bytes.as_slice())?;
+            by_uuid.insert(record.uuid.as_bytes(), &id)?;
+            by_short.insert(record.short_uuid.as_bytes(), &id)?;
+            for (key, value) in &job_entries {
+                queue.insert(key, value.as_slice())?;
+            }
+            Ok::<(), ConflictableTransactionError<StoreError>>(())
+        })
+        .map_err(store::transaction_error)
+}
+
+/// Applies `change` to the stored record and writes it back with compare-and-swap,
+/// retrying if another writer got in between. Returns the new record, or `None` when the
+/// video no longer exists (it is never recreated).
+pub fn update(
+    store: &Store,
+    id: u64,
+    mut change: impl FnMut(&mut VideoRecord),
+) -> Result<Option<VideoRecord>, StoreError> {
+    let key = keys::id_key(id);
+    loop {
+        let Some(current) = store.videos.get(key)? else { return Ok(None) };
+        let mut record: VideoRecord = codec::decode(tree::VIDEOS, &current)?;
+        change(&mut record);
+        let next = codec::encode(&record)?;
+        match store.videos.compare_and_swap(key, Some(&current), Some(next))? {
+            Ok(()) => return Ok(Some(record)),
+            Err(_) => continue,
+        }
+    }
+}
+
+/// Removes a video's record and indexes.
+pub fn remove(store: &Store, record: &VideoRecord) -> Result<(), StoreError> {
+    let id = keys::id_key(record.id);
+    (&store.videos, &store.videos_by_uuid, &store.videos_by_short)
+        .transaction(|(videos, by_uuid, by_short)| {
+            videos.remove(&id)?;
+            by_uuid.remove(record.uuid.as_bytes())?;
+            by_short.remove(record.short_uuid.as_bytes())?;
+            Ok::<(), ConflictableTransactionError<StoreError>>(())
+        })
+        .map_err(store::transaction_error)
+}
+
+/// Every video, in id (creation) order.
+pub fn all(store: &Store) -> impl Iterator<Item = Result<VideoRecord, StoreError>> + '_ {
+    store.videos.iter().map(|entry| {
+        let (_, bytes) = entry?;
+        codec::decode(tree::VIDEOS, &bytes)
+    })
+}

@@ -1,0 +1,89 @@
+//! Supervision: a transcode job that panics on every attempt is retried `max_attempts`
+//! times, then its video is marked failed with the reason while another video publishes;
+//! a failed VideoActor is restarted with its state from sled.
+
+mod common;
+
+use common::*;
+use shoal_actors::videos::{VideoKey, VideoMsg, VideoState};
+use shoal_actors::Shoal;
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_job_is_retried_then_reported_while_others_publish() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = test_config(dir.path());
+    config.transcoding.fault_injection_marker = Some("[crash-me]".into());
+    config.transcoding.max_attempts = 3;
+    config.transcoding.retry_backoff_ms = 100;
+    let shoal = Shoal::start(config).await.expect("start");
+
+    let started = Instant::now();
+    let doomed = upload_y4m(&shoal, "doomed [crash-me]", 64, 48, 4).await;
+    let healthy = upload_y4m(&shoal, "healthy", 64, 48, 4).await;
+
+    let failed = wait_for(&shoal, doomed.uuid, TIMEOUT, "failure", |v| v.state == VideoState::TranscodingFailed).await;
+    let reason = failed.state_error.clone().expect("a reason is recorded");
+    assert!(reason.contains("after 3 attempts"), "{reason}");
+    assert!(reason.contains("fault injection"), "{reason}");
+    assert!(failed.files.is_empty());
+    assert!(failed.pending_resolutions.is_empty());
+    assert!(failed.published_at.is_none());
+    // Backoff: 100 ms then 200 ms between the three attempts.
+    assert!(started.elapsed() >= Duration::from_millis(300), "retries waited: {:?}", started.elapsed());
+    assert_eq!(shoal.progress(doomed.uuid).await, None);
+
+    let published =
+        wait_for(&shoal, healthy.uuid, TIMEOUT, "publication", |v| v.state == VideoState::Published && v.pending_resolutions.is_empty())
+            .await;
+    assert_eq!(published.files.len(), 2);
+
+    // The failed video's jobs are gone from the durable queue: a restart does not retry it.
+    shoal.shutdown().await;
+    drop(shoal);
+    let mut config = test_config(dir.path());
+    config.transcoding.fault_injection_marker = None;
+    let shoal = Shoal::start(config).await.expect("restart");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let still = shoal.get_video(&VideoKey::Uuid(doomed.uuid)).expect("read").expect("exists");
+    assert_eq!(still.state, VideoState::TranscodingFailed);
+    assert_eq!(still.state_error.as_deref(), Some(reason.as_str()));
+    shoal.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_video_actor_is_restarted_from_the_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = test_config(dir.path());
+    config.transcoding.ladder = vec![
+        shoal_actors::config::Rung { height: 120, bitrate_kbps: 200 },
+        shoal_actors::config::Rung { height: 240, bitrate_kbps: 300 },
+    ];
+    config.transcoding.speed = 8;
+    let shoal = Shoal::start(config).await.expect("start");
+    let created = upload_y4m(&shoal, "supervised", 320, 240, 30).await;
+
+    let before = shoal.video_actor(created.uuid).await.expect("the video has an actor");
+    before.cast(VideoMsg::InjectFault("drill".into())).expect("cast");
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let after = loop {
+        if let Some(actor) = shoal.video_actor(created.uuid).await {
+            if actor.get_id() != before.get_id() {
+                break actor;
+            }
+        }
+        assert!(Instant::now() < deadline, "the video actor was not restarted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_ne!(after.get_id(), before.get_id());
+
+    // The restarted actor serves the state from sled and takes the job's reports.
+    let published = wait_for(&shoal, created.uuid, TIMEOUT, "every rung", |v| v.pending_resolutions.is_empty()).await;
+    assert_eq!(published.state, VideoState::Published);
+    assert_eq!(published.files.iter().map(|f| f.resolution).collect::<Vec<_>>(), vec![120, 240]);
+    assert_eq!(shoal.video_actor(created.uuid).await.map(|a| a.get_id()), Some(after.get_id()));
+    shoal.shutdown().await;
+}
