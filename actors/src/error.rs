@@ -59,7 +59,7 @@ pub enum VideoError {
     /// The channel does not exist or is not the uploader's. Answer 400/403.
     #[error("channel {0} is not one of yours")]
     WrongChannel(u64),
-    /// The user's quota would be exceeded. Answer 403 `quota_reached`.
+    /// The user's quota would be exceeded. Answer 413 `quota_reached`, like PeerTube.
     #[error("video quota exceeded: used {used} + {size} > quota {quota}")]
     QuotaExceeded { used: u64, size: u64, quota: i64 },
     /// A field fails validation. Answer 400.

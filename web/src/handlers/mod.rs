@@ -1,0 +1,19 @@
+//! Request handlers, one module per area; `crate::router` maps routes to them.
+
+pub mod channels;
+pub mod config;
+pub mod oauth;
+pub mod resumable;
+pub mod static_files;
+pub mod upload;
+pub mod users;
+pub mod videos;
+
+use axum::http::Uri;
+
+use crate::error::ApiError;
+
+/// Any route not listed: 404 in PeerTube's JSON error shape.
+pub async fn not_found(uri: Uri) -> ApiError {
+    ApiError::not_found(format!("No route for {}", uri.path()))
+}

@@ -1,0 +1,48 @@
+//! Files from the media folder at PeerTube's URLs: web seeds
+//! (`/static/web-videos/{file}`, also `/download/web-videos/{file}` and
+//! `/download/videos/{file}`), torrents (`/lazy-static/torrents/{file}` and
+//! `/download/torrents/{file}`) and images (`/lazy-static/thumbnails/{file}`,
+//! `/lazy-static/previews/{file}`). Each route only serves its own extensions.
+
+use axum::extract::{Path, Request, State};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+use crate::file_response::{is_valid_name, preflight, ServedFile};
+use crate::state::AppState;
+
+const VIDEO_TYPES: &[(&str, &str)] = &[(".mp4", "video/mp4"), (".webm", "video/webm")];
+const TORRENT_TYPES: &[(&str, &str)] = &[(".torrent", "application/x-bittorrent")];
+const IMAGE_TYPES: &[(&str, &str)] = &[(".jpg", "image/jpeg")];
+
+/// `GET|HEAD /static/web-videos/{filename}`: the web seed.
+pub async fn web_video(State(state): State<AppState>, Path(name): Path<String>, request: Request) -> Response {
+    serve(&state, &name, VIDEO_TYPES, request).await
+}
+
+/// `GET|HEAD /lazy-static/torrents/{filename}`.
+pub async fn torrent(State(state): State<AppState>, Path(name): Path<String>, request: Request) -> Response {
+    serve(&state, &name, TORRENT_TYPES, request).await
+}
+
+/// `GET|HEAD /lazy-static/thumbnails/{filename}` and `/lazy-static/previews/{filename}`
+/// (Shoal makes one image per video and serves it for both).
+pub async fn image(State(state): State<AppState>, Path(name): Path<String>, request: Request) -> Response {
+    serve(&state, &name, IMAGE_TYPES, request).await
+}
+
+/// `OPTIONS` on any of the above: CORS preflight.
+pub async fn options() -> Response {
+    preflight()
+}
+
+async fn serve(state: &AppState, name: &str, types: &[(&str, &'static str)], request: Request) -> Response {
+    let content_type = match types.iter().find(|(ext, _)| name.ends_with(ext)) {
+        Some((_, content_type)) if is_valid_name(name) => *content_type,
+        _ => return ApiError::bad_request("Invalid file name").into_response(),
+    };
+    match state.files.get(&state.media_dir, name) {
+        Ok(open) => ServedFile::new(open, content_type).respond(request.method(), request.headers()).await,
+        Err(err) => err.into_response(),
+    }
+}

@@ -1,0 +1,292 @@
+//! PeerTube's `Video` (list item), `VideoDetails` and `VideoFile` shapes, built
+//! from a [`VideoRecord`], plus the upload answer `{"video": {id, shortUUID, uuid}}`.
+//!
+//! Shoal extensions (absent from PeerTube, ignored by its clients):
+//! `transcodingProgress` (frames done/total of the running rung, pending
+//! rungs) and `stateError` (why transcoding failed, when `state.id` is 7).
+
+use serde::Serialize;
+use shoal_actors::accounts::{ChannelRecord, UserRecord};
+use shoal_actors::videos::record::{TranscodeProgress, VideoFileRecord, VideoRecord, VideoState};
+use uuid::Uuid;
+
+use super::actors::{AccountSummary, ChannelSummary};
+use super::{labels, Labelled};
+
+/// The records a video's JSON refers to.
+pub struct VideoOwner<'a> {
+    pub account: Option<&'a UserRecord>,
+    pub channel: Option<&'a ChannelRecord>,
+}
+
+/// PeerTube's `Video`, as listed by `GET /api/v1/videos`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoJson {
+    pub id: u64,
+    pub uuid: Uuid,
+    #[serde(rename = "shortUUID")]
+    pub short_uuid: String,
+    pub url: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub truncated_description: Option<String>,
+    pub category: Labelled<Option<u32>>,
+    pub licence: Labelled<Option<u32>>,
+    pub language: Labelled<Option<String>>,
+    pub privacy: Labelled<u8>,
+    pub state: Labelled<u8>,
+    pub nsfw: bool,
+    pub is_local: bool,
+    pub is_live: bool,
+    /// Seconds.
+    pub duration: u64,
+    pub aspect_ratio: Option<f64>,
+    pub views: u64,
+    pub viewers: u64,
+    pub likes: u64,
+    pub dislikes: u64,
+    pub thumbnail_path: Option<String>,
+    pub preview_path: Option<String>,
+    pub embed_path: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub published_at: String,
+    pub originally_published_at: Option<String>,
+    pub wait_transcoding: bool,
+    pub account: AccountSummary,
+    pub channel: ChannelSummary,
+    /// Shoal extension: why transcoding failed (state 7).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_error: Option<String>,
+}
+
+/// PeerTube's `VideoDetails` (`GET /api/v1/videos/{id}`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoDetailsJson {
+    #[serde(flatten)]
+    pub video: VideoJson,
+    pub support: Option<String>,
+    pub tags: Vec<String>,
+    pub comments_enabled: bool,
+    pub comments_policy: Labelled<u8>,
+    pub download_enabled: bool,
+    pub tracker_urls: Vec<String>,
+    pub files: Vec<VideoFileJson>,
+    pub streaming_playlists: Vec<serde_json::Value>,
+    /// Shoal extension: live progress of the running transcode, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcoding_progress: Option<TranscodingProgressJson>,
+}
+
+/// PeerTube's `VideoFile`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoFileJson {
+    /// PeerTube's file id; Shoal numbers a video's files by resolution.
+    pub id: u64,
+    pub resolution: Labelled<u32>,
+    pub size: u64,
+    pub fps: f64,
+    pub width: u32,
+    pub height: u32,
+    pub has_audio: bool,
+    pub has_video: bool,
+    pub storage: u8,
+    pub file_url: String,
+    pub file_download_url: String,
+    pub torrent_url: String,
+    pub torrent_download_url: String,
+    pub magnet_uri: String,
+    /// Shoal extension: BEP 3 info-hash (hex); empty for a not yet transcoded upload.
+    pub info_hash: String,
+}
+
+/// Shoal extension: `transcodingProgress`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscodingProgressJson {
+    pub resolution: Option<u32>,
+    pub frames_done: u64,
+    pub frames_total: u64,
+    /// 0..=100, of the running rung.
+    pub percent: f64,
+    pub pending: Vec<u32>,
+    pub attempt: u32,
+}
+
+impl From<TranscodeProgress> for TranscodingProgressJson {
+    fn from(p: TranscodeProgress) -> Self {
+        let percent = if p.frames_total == 0 {
+            0.0
+        } else {
+            ((p.frames_done as f64 / p.frames_total as f64) * 1000.0).round() / 10.0
+        };
+        Self {
+            resolution: p.resolution,
+            frames_done: p.frames_done,
+            frames_total: p.frames_total,
+            percent,
+            pending: p.pending,
+            attempt: p.attempt,
+        }
+    }
+}
+
+/// `{"video": {"id", "shortUUID", "uuid"}}`, the answer to an upload.
+#[derive(Debug, Serialize)]
+pub struct UploadedJson {
+    pub video: UploadedVideo,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct UploadedVideo {
+    pub id: u64,
+    #[serde(rename = "shortUUID")]
+    pub short_uuid: String,
+    pub uuid: Uuid,
+}
+
+impl UploadedVideo {
+    pub fn new(video: &VideoRecord) -> Self {
+        Self { id: video.id, short_uuid: video.short_uuid.clone(), uuid: video.uuid }
+    }
+}
+
+/// PeerTube's resolution label: `360p`, `720p`...
+pub fn resolution_label(height: u32) -> String {
+    format!("{height}p")
+}
+
+fn truncate_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+impl VideoJson {
+    pub fn new(public_url: &str, v: &VideoRecord, owner: &VideoOwner<'_>) -> Self {
+        let thumbnail_path = v.thumbnail.as_ref().map(|t| format!("/lazy-static/thumbnails/{t}"));
+        let preview_path = v.thumbnail.as_ref().map(|t| format!("/lazy-static/previews/{t}"));
+        let aspect_ratio = (v.source.height > 0)
+            .then(|| ((v.source.width as f64 / v.source.height as f64) * 10_000.0).round() / 10_000.0);
+        Self {
+            id: v.id,
+            uuid: v.uuid,
+            short_uuid: v.short_uuid.clone(),
+            url: format!("{public_url}/videos/watch/{}", v.uuid),
+            name: v.name.clone(),
+            description: v.description.clone(),
+            truncated_description: v.description.as_deref().map(|d| truncate_chars(d, 250)),
+            category: labels::category(v.category),
+            licence: labels::licence(v.licence),
+            language: labels::language(v.language.as_deref()),
+            privacy: Labelled::new(v.privacy.id(), v.privacy.label()),
+            state: Labelled::new(v.state.id(), v.state.label()),
+            nsfw: v.nsfw,
+            is_local: true,
+            is_live: false,
+            duration: v.source.duration_secs.max(0.0).round() as u64,
+            aspect_ratio,
+            views: v.views,
+            viewers: 0,
+            likes: v.likes,
+            dislikes: v.dislikes,
+            thumbnail_path,
+            preview_path,
+            embed_path: format!("/videos/embed/{}", v.uuid),
+            created_at: v.created_at.clone(),
+            updated_at: v.updated_at.clone(),
+            published_at: v.published_at.clone().unwrap_or_else(|| v.created_at.clone()),
+            originally_published_at: None,
+            wait_transcoding: v.wait_transcoding,
+            account: match owner.account {
+                Some(user) => AccountSummary::new(public_url, user),
+                None => AccountSummary::missing(public_url, v.account_id),
+            },
+            channel: match owner.channel {
+                Some(channel) => ChannelSummary::new(public_url, channel),
+                None => ChannelSummary::missing(public_url, v.channel_id),
+            },
+            state_error: match v.state {
+                VideoState::TranscodingFailed => {
+                    Some(v.state_error.clone().unwrap_or_else(|| "transcoding failed".to_owned()))
+                }
+                _ => None,
+            },
+        }
+    }
+}
+
+impl VideoDetailsJson {
+    pub fn new(
+        public_url: &str,
+        v: &VideoRecord,
+        owner: &VideoOwner<'_>,
+        progress: Option<TranscodeProgress>,
+    ) -> Self {
+        let mut files: Vec<VideoFileJson> = v.files.iter().map(|f| file_json(public_url, v, f)).collect();
+        if files.is_empty() && v.state == VideoState::ToTranscode {
+            files.push(source_placeholder(v));
+        }
+        Self {
+            video: VideoJson::new(public_url, v, owner),
+            support: None,
+            tags: v.tags.clone(),
+            comments_enabled: v.comments_enabled,
+            comments_policy: labels::comments_policy(v.comments_enabled),
+            download_enabled: v.download_enabled,
+            tracker_urls: Vec::new(),
+            files,
+            streaming_playlists: Vec::new(),
+            transcoding_progress: progress.map(TranscodingProgressJson::from),
+        }
+    }
+}
+
+fn file_json(public_url: &str, v: &VideoRecord, f: &VideoFileRecord) -> VideoFileJson {
+    VideoFileJson {
+        id: u64::from(f.resolution),
+        resolution: Labelled::new(f.resolution, resolution_label(f.resolution)),
+        size: f.size,
+        fps: f.fps,
+        width: f.width,
+        height: f.resolution,
+        has_audio: v.source.has_audio,
+        has_video: true,
+        storage: 0,
+        file_url: format!("{public_url}/static/web-videos/{}", f.filename),
+        file_download_url: format!("{public_url}/download/web-videos/{}", f.filename),
+        torrent_url: format!("{public_url}/lazy-static/torrents/{}", f.torrent_filename),
+        torrent_download_url: format!("{public_url}/download/torrents/{}", f.torrent_filename),
+        magnet_uri: f.magnet_uri.clone(),
+        info_hash: f.info_hash.clone(),
+    }
+}
+
+/// While a video waits for its first transcoded file, `files[]` describes the
+/// received upload the way PeerTube lists an original file awaiting
+/// transcoding: real resolution, size and fps, but no URL or torrent yet (empty
+/// strings). PeerTube's own tooling (`peertube-cli upload`) polls
+/// `files[0].torrentUrl` after uploading and needs this entry to exist.
+fn source_placeholder(v: &VideoRecord) -> VideoFileJson {
+    VideoFileJson {
+        id: 0,
+        resolution: Labelled::new(v.source.height, resolution_label(v.source.height)),
+        size: v.source.size,
+        fps: v.source.fps,
+        width: v.source.width,
+        height: v.source.height,
+        has_audio: v.source.has_audio,
+        has_video: true,
+        storage: 0,
+        file_url: String::new(),
+        file_download_url: String::new(),
+        torrent_url: String::new(),
+        torrent_download_url: String::new(),
+        magnet_uri: String::new(),
+        info_hash: String::new(),
+    }
+}

@@ -1,0 +1,23 @@
+//! Shoal's axum edge: PeerTube's REST API (`/api/v1`), the web seed
+//! (`/static/web-videos`), torrents and images (`/lazy-static`).
+//!
+//! The crate is a thin translation layer: every handler turns HTTP into calls
+//! on the [`shoal_actors::Shoal`] handle and back into PeerTube's JSON shapes.
+//! [`router`] lists every route in one place.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod file_cache;
+pub mod file_response;
+pub mod handlers;
+pub mod json;
+pub mod read_buffers;
+pub mod resumable_session;
+pub mod router;
+pub mod state;
+pub mod upload_sink;
+pub mod video_form;
+
+pub use error::ApiError;
+pub use router::router;

@@ -1,0 +1,66 @@
+//! Every route of the node, in one place, pointing at `handlers::<area>::<verb>`.
+//!
+//! Body limits: JSON and form bodies are capped at [`SMALL_BODY_LIMIT`]; the two
+//! upload routes lift axum's limit and count bytes themselves against
+//! `limits.max_upload_bytes` and the uploader's quota.
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use shoal_actors::Shoal;
+use tower_http::cors::CorsLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::handlers::{channels, config, not_found, oauth, resumable, static_files, upload, users, videos};
+use crate::state::AppState;
+
+/// Largest JSON / form body accepted outside the upload routes.
+pub const SMALL_BODY_LIMIT: usize = 1 << 20;
+
+/// Every route of the node. `shoal` is the handle; body limits come from `shoal.config().limits`.
+pub fn router(shoal: Shoal) -> Router {
+    let state = AppState::new(shoal);
+
+    let uploads = Router::new()
+        .route("/api/v1/videos/upload", post(upload::upload))
+        .route(
+            "/api/v1/videos/upload-resumable",
+            post(resumable::init).put(resumable::put_chunk).delete(resumable::cancel),
+        )
+        .layer(DefaultBodyLimit::disable());
+
+    let api = Router::new()
+        .route("/api/v1/ping", get(config::ping))
+        .route("/api/v1/config", get(config::server_config))
+        .route("/api/v1/oauth-clients/local", get(oauth::local_client))
+        .route("/api/v1/users/token", post(oauth::token))
+        .route("/api/v1/users/revoke-token", post(oauth::revoke))
+        .route("/api/v1/users/me", get(users::me))
+        .route("/api/v1/users/me/video-quota-used", get(users::quota_used))
+        .route("/api/v1/users", get(users::list).post(users::create))
+        .route("/api/v1/accounts/{name}", get(channels::account))
+        .route("/api/v1/accounts/{name}/video-channels", get(channels::channels_of_account))
+        .route("/api/v1/video-channels/{name}", get(channels::channel))
+        .route("/api/v1/videos", get(videos::list))
+        .route("/api/v1/videos/{id}", get(videos::get).delete(videos::delete))
+        .layer(DefaultBodyLimit::max(SMALL_BODY_LIMIT))
+        .merge(uploads)
+        .layer(CorsLayer::permissive());
+
+    // Web seeds, torrents and images carry their own CORS headers (see file_response).
+    let files = Router::new()
+        .route("/static/web-videos/{filename}", get(static_files::web_video).options(static_files::options))
+        .route("/download/web-videos/{filename}", get(static_files::web_video).options(static_files::options))
+        .route("/download/videos/{filename}", get(static_files::web_video).options(static_files::options))
+        .route("/lazy-static/torrents/{filename}", get(static_files::torrent).options(static_files::options))
+        .route("/download/torrents/{filename}", get(static_files::torrent).options(static_files::options))
+        .route("/lazy-static/thumbnails/{filename}", get(static_files::image).options(static_files::options))
+        .route("/lazy-static/previews/{filename}", get(static_files::image).options(static_files::options));
+
+    Router::new()
+        .merge(api)
+        .merge(files)
+        .fallback(not_found)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

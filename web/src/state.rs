@@ -1,0 +1,55 @@
+//! The state every handler receives: the `Shoal` handle plus the web edge's own
+//! small bookkeeping (locks of resumable upload sessions).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use shoal_actors::Shoal;
+
+use crate::file_cache::FileCache;
+
+/// Shared by all handlers; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub shoal: Shoal,
+    /// `shoal.media_dir()`, computed once (the web seed reads it on every request).
+    pub media_dir: Arc<PathBuf>,
+    /// Open media files reused across web-seed requests.
+    pub files: Arc<FileCache>,
+    pub upload_locks: Arc<UploadLocks>,
+}
+
+impl AppState {
+    pub fn new(shoal: Shoal) -> Self {
+        let media_dir = Arc::new(shoal.media_dir());
+        Self { shoal, media_dir, files: Arc::new(FileCache::default()), upload_locks: Arc::new(UploadLocks::default()) }
+    }
+}
+
+/// One async lock per resumable upload session, so two concurrent `PUT`s on the
+/// same session cannot interleave their writes.
+#[derive(Default)]
+pub struct UploadLocks {
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl UploadLocks {
+    /// The lock of session `id` (created on first use).
+    pub fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = match self.locks.lock() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        map.entry(id.to_owned()).or_default().clone()
+    }
+
+    /// Forgets session `id`'s lock once the session is finished or cancelled.
+    pub fn forget(&self, id: &str) {
+        let mut map = match self.locks.lock() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        map.remove(id);
+    }
+}
