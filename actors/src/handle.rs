@@ -192,6 +192,8 @@ impl Shoal {
             discard(&source_path).await;
             return Err(e.into());
         }
+        // The upload is acknowledged only once the record and its jobs are on disk.
+        store.flush().await?;
         drop(quota_guard);
         tracing::info!(video = %uuid, id, account = user.id, size, width = probe.width, height = probe.height,
             frames = probe.frames, rungs = ?record.pending_resolutions, "video created");
@@ -248,6 +250,7 @@ impl Shoal {
         let _ = self.inner.videos.call(|reply| VideoSupervisorMsg::Stop { uuid, reply }, Some(DELETE_TIMEOUT)).await;
         repo::remove(store, &record)?;
         queue::remove_video(store, id)?;
+        store.flush().await?;
 
         let media = self.media_dir();
         discard(&record.source.path).await;

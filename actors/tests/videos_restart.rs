@@ -39,7 +39,7 @@ async fn queued_jobs_resume_after_shutdown() {
     drop(shoal);
 
     // A stale temporary file, as a killed encode leaves behind.
-    let stale = dir.path().join("tmp").join(format!("{}-48.mp4.part", created.uuid));
+    let stale = dir.path().join("tmp").join(format!("{}-stale.mp4.part", created.uuid));
     std::fs::write(&stale, b"partial").expect("write stale");
 
     let shoal = Shoal::start(config).await.expect("restart");
@@ -100,10 +100,17 @@ async fn kill_9_during_a_transcode_then_restart_publishes() {
     child.kill().expect("SIGKILL the child");
     let _ = child.wait();
 
+    // The crashed attempt left its partial file in tmp/; the resumed job reuses that
+    // name at once, so a file of our own stands for "left over from the crash".
+    let tmp = dir.path().join("tmp");
+    assert!(std::fs::read_dir(&tmp).expect("tmp").count() > 0, "the killed encode left a partial file");
+    let leftover = tmp.join("left-over-from-crash.part");
+    std::fs::write(&leftover, b"partial").expect("plant a left-over file");
+
     let shoal = Shoal::start(slow_config(dir.path())).await.expect("restart after kill -9");
     let record = shoal.get_video(&VideoKey::Uuid(uuid)).expect("read").expect("the video survived the crash");
     assert_eq!(record.state, VideoState::ToTranscode);
-    assert_eq!(std::fs::read_dir(dir.path().join("tmp")).expect("tmp").count(), 0, "partial files removed at start");
+    assert!(!leftover.exists(), "partial files removed at start");
     let published = wait_for(&shoal, uuid, TIMEOUT, "every rung after the crash", |v| v.pending_resolutions.is_empty()).await;
     assert_eq!(published.state, VideoState::Published);
     assert_eq!(published.files.iter().map(|f| f.resolution).collect::<Vec<_>>(), vec![120, 240]);

@@ -66,7 +66,7 @@ impl Accounts {
         .await
         .unwrap_or(false);
         match user {
-            Some(user) if matches => self.issue(user.id),
+            Some(user) if matches => self.issue(user.id).await,
             _ => Err(AccountError::InvalidCredentials),
         }
     }
@@ -91,7 +91,7 @@ impl Accounts {
             return Err(AccountError::InvalidToken);
         }
         match self.user(record.user_id)? {
-            Some(user) => self.issue(user.id),
+            Some(user) => self.issue(user.id).await,
             None => Err(AccountError::InvalidToken),
         }
     }
@@ -156,7 +156,9 @@ impl Accounts {
         }
     }
 
-    fn issue(&self, user_id: u64) -> Result<TokenGrant, AccountError> {
+    /// Stores a new token pair, flushed before it is handed out so a token a client
+    /// holds survives a crash of the node.
+    async fn issue(&self, user_id: u64) -> Result<TokenGrant, AccountError> {
         let now = unix_secs();
         let access_token = random_hex(32);
         let refresh_token = random_hex(32);
@@ -174,6 +176,7 @@ impl Accounts {
         };
         store::put(&self.store.refresh_tokens, refresh_key, &refresh)?;
         store::put(&self.store.tokens, access_key, &access)?;
+        self.store.flush().await?;
         Ok(TokenGrant {
             access_token,
             refresh_token,

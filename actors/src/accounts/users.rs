@@ -85,6 +85,7 @@ impl Accounts {
                 Ok(())
             })
             .map_err(store::transaction_error)?;
+        self.store.flush().await?;
         tracing::info!(user = %user.username, user_id, channel = %channel.name, role = user.role.label(), "user created");
         Ok(user)
     }

@@ -77,10 +77,34 @@ pub struct Store {
     pub meta: sled::Tree,
 }
 
+/// How long [`Store::open`] waits for another handle to release sled's lock.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// sled reports a held lock as an I/O error wrapping `WouldBlock`.
+fn is_lock_held(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::WouldBlock
+        || e.to_string().contains("could not acquire lock")
+}
+
 impl Store {
     /// Opens (or creates) the database in `dir`.
+    ///
+    /// sled holds an exclusive file lock while any handle is alive. A previous run in
+    /// this process (actors finishing their last drop after shutdown) or a previous
+    /// process still exiting can hold it for a moment, so a held lock is retried for up
+    /// to [`LOCK_WAIT`] before giving up with sled's error.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let db = sled::Config::new().path(dir).open()?;
+        let started = std::time::Instant::now();
+        let db = loop {
+            match sled::Config::new().path(dir).open() {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e)) if is_lock_held(&e) && started.elapsed() < LOCK_WAIT => {
+                    tracing::info!(path = %dir.display(), "database locked by another handle; waiting");
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         Ok(Store {
             users: db.open_tree(tree::USERS)?,
             users_by_name: db.open_tree(tree::USERS_BY_NAME)?,

@@ -121,7 +121,7 @@ impl Actor for VideoActor {
                 }
             },
             VideoMsg::RungDone { file, thumbnail, reply } => {
-                let result = state.record(|record| add_file(record, file.clone(), thumbnail.clone()));
+                let result = state.record(|record| add_file(record, file.clone(), thumbnail.clone())).await;
                 if let Ok(new_state) = &result {
                     tracing::info!(video = %state.uuid, rung = file.resolution, state = new_state.label(),
                         size = file.size, "rung recorded");
@@ -130,7 +130,7 @@ impl Actor for VideoActor {
                 let _ = reply.send(result);
             }
             VideoMsg::RungFailed { height, reason, reply } => {
-                let result = state.record(|record| fail_rung(record, height, &reason));
+                let result = state.record(|record| fail_rung(record, height, &reason)).await;
                 tracing::warn!(video = %state.uuid, rung = height, %reason, outcome = ?result, "rung failed");
                 state.clear_running(height);
                 let _ = reply.send(result);
@@ -148,9 +148,16 @@ impl Actor for VideoActor {
 }
 
 impl VideoActorState {
-    /// Applies `change` to the stored record (written before returning) and refreshes the cache.
-    fn record(&mut self, change: impl FnMut(&mut VideoRecord)) -> Result<VideoState, RecordRungError> {
-        match repo::update(&self.store, self.video_id, change) {
+    /// Applies `change` to the stored record and refreshes the cache. The change is on
+    /// disk (sled flushed) before this returns, so an acknowledged rung survives `kill -9`.
+    async fn record(&mut self, change: impl FnMut(&mut VideoRecord)) -> Result<VideoState, RecordRungError> {
+        let updated = repo::update(&self.store, self.video_id, change);
+        if let Ok(Some(_)) = &updated {
+            if let Err(e) = self.store.flush().await {
+                return Err(RecordRungError::Store(e.to_string()));
+            }
+        }
+        match updated {
             Ok(Some(record)) => {
                 self.state = record.state;
                 self.pending = record.pending_resolutions;
