@@ -227,7 +227,8 @@ impl VideoDetailsJson {
         owner: &VideoOwner<'_>,
         progress: Option<TranscodeProgress>,
     ) -> Self {
-        let mut files: Vec<VideoFileJson> = v.files.iter().map(|f| file_json(public_url, v, f)).collect();
+        // PeerTube lists files highest resolution first; clients take files[0] as the best.
+        let mut files: Vec<VideoFileJson> = v.files.iter().rev().map(|f| file_json(public_url, v, f)).collect();
         if files.is_empty() && v.state == VideoState::ToTranscode {
             files.push(source_placeholder(v));
         }
