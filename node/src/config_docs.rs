@@ -1,0 +1,150 @@
+//! Commented TOML for `shoal config print` and `shoal config defaults`: the
+//! configuration serialised by `toml`, with each key preceded by its
+//! documentation and unset optional keys shown commented out.
+
+use crate::config::NodeConfig;
+
+/// One documented key: `(section, key, doc, example for an unset optional key)`.
+/// The top-level section is `""`. A unit test checks every serialised key is here.
+type KeyDoc = (&'static str, &'static str, &'static str, Option<&'static str>);
+
+const DOCS: &[KeyDoc] = &[
+    ("", "listen", "Address the HTTP server binds (ADDR:PORT); port 0 picks a free one. Env SHOAL_LISTEN, flag --listen.", None),
+    ("log", "format", "`text` for people, `json` for log collectors. Env SHOAL_LOG_FORMAT.", None),
+    ("log", "level", "Filter directives, e.g. `info` or `info,shoal_actors=debug,tower_http=debug`. Env SHOAL_LOG.", None),
+    ("instance", "name", "Instance name shown in /api/v1/config.", None),
+    ("instance", "short_description", "Short description shown in /api/v1/config.", None),
+    ("instance", "public_url", "Public base URL (no trailing slash) used in file URLs, web seeds, torrents and magnets.\n\
+      When unset it is derived from the bound address. Env SHOAL_PUBLIC_URL, flag --public-url.", None),
+    ("instance", "signup_enabled", "Whether anyone may register an account.", None),
+    ("storage", "data_dir", "Data folder: db/ (sled), originals/ (sources), media/ (videos, torrents, thumbnails), uploads/, tmp/.\n\
+      Relative paths are relative to the working directory. Env SHOAL_DATA_DIR, flag --data-dir.", None),
+    ("transcoding", "speed", "rav1e speed preset, 0 (slowest, best) to 10 (fastest).", None),
+    ("transcoding", "tiles", "rav1e tiles per frame (0 = rav1e chooses).", None),
+    ("transcoding", "threads", "Threads per encode (0 = all cores).", None),
+    ("transcoding", "concurrency", "Transcode jobs running at once.", None),
+    ("transcoding", "max_attempts", "Attempts per job before the video is marked failed.", None),
+    ("transcoding", "retry_backoff_ms", "First retry delay in milliseconds; doubles on each further attempt.", None),
+    ("transcoding", "audio_bitrate_kbps", "Opus bitrate in kbit/s when the source has audio.", None),
+    ("transcoding", "ffmpeg", "ffmpeg binary, used to decode non-Y4M uploads and encode audio.", None),
+    ("transcoding", "ffprobe", "ffprobe binary, used to inspect uploads.", None),
+    ("transcoding", "fault_injection_marker", "Testing aid, leave unset: jobs of videos whose name contains it fail on purpose.", Some("\"FAILME\"")),
+    ("transcoding.ladder", "height", "Resolutions to produce (never above the source): output height in pixels...", None),
+    ("transcoding.ladder", "bitrate_kbps", "...and its target video bitrate in kbit/s.", None),
+    ("limits", "max_upload_bytes", "Largest accepted upload in bytes.", None),
+    ("limits", "default_video_quota", "Video quota of new users in bytes (-1 = unlimited).", None),
+    ("limits", "access_token_lifetime_secs", "OAuth access token lifetime in seconds.", None),
+    ("limits", "refresh_token_lifetime_secs", "OAuth refresh token lifetime in seconds.", None),
+    ("admin", "username", "Admin account created on first start. Env SHOAL_ADMIN_USERNAME.", None),
+    ("admin", "password", "Its password; when empty a random one is generated and printed once. Env SHOAL_ADMIN_PASSWORD.", None),
+    ("admin", "email", "Admin e-mail. Env SHOAL_ADMIN_EMAIL.", None),
+];
+
+/// Keys whose value is secret: printed commented out, never in clear.
+const SECRETS: &[(&str, &str)] = &[("admin", "password")];
+
+fn doc_for(section: &str, key: &str) -> Option<&'static KeyDoc> {
+    DOCS.iter().find(|(s, k, _, _)| *s == section && *k == key)
+}
+
+/// Renders `config` as TOML with a comment above each key.
+pub fn to_commented_toml(config: &NodeConfig) -> String {
+    let plain = match toml::to_string_pretty(config) {
+        Ok(text) => text,
+        // Serialising plain data structures to TOML cannot fail; keep a readable fallback.
+        Err(e) => return format!("# could not render the configuration: {e}\n"),
+    };
+    let mut out = String::from(
+        "# Shoal configuration. Precedence: flags > SHOAL_* environment > this file > defaults.\n\
+         # Every key is optional; `shoal config defaults` prints the defaults.\n",
+    );
+    let mut section = String::new();
+    let mut seen_in_section: Vec<String> = Vec::new();
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for line in plain.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            close_section(&mut out, &section, &seen_in_section);
+            section = trimmed.trim_matches(|c| c == '[' || c == ']').to_string();
+            seen_in_section.clear();
+            out.push('\n');
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let key = trimmed.split('=').next().unwrap_or("").trim().to_string();
+        if !key.is_empty() && trimmed.contains('=') {
+            seen_in_section.push(key.clone());
+            let first = !documented.contains(&(section.clone(), key.clone()));
+            if let (Some((_, _, doc, _)), true) = (doc_for(&section, &key), first) {
+                for doc_line in doc.lines() {
+                    out.push_str("# ");
+                    out.push_str(doc_line.trim());
+                    out.push('\n');
+                }
+                documented.push((section.clone(), key.clone()));
+            }
+            if SECRETS.contains(&(section.as_str(), key.as_str())) {
+                let empty = trimmed.ends_with("\"\"");
+                if !empty {
+                    out.push_str(&format!("# {key} = \"...\"  (set; hidden)\n"));
+                    continue;
+                }
+            }
+        }
+        if !trimmed.is_empty() {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    close_section(&mut out, &section, &seen_in_section);
+    out
+}
+
+/// Appends optional keys of `section` that were not printed, commented out.
+fn close_section(out: &mut String, section: &str, seen: &[String]) {
+    for (s, key, doc, example) in DOCS {
+        if *s != section || seen.iter().any(|k| k == key) {
+            continue;
+        }
+        if let Some(example) = example {
+            out.push_str(&format!("# {doc}\n# {key} = {example}\n"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_serialised_key_is_documented() {
+        let text = toml::to_string_pretty(&NodeConfig::default()).unwrap();
+        let mut section = String::new();
+        for line in text.lines().map(str::trim) {
+            if line.starts_with('[') {
+                section = line.trim_matches(|c| c == '[' || c == ']').to_string();
+            } else if let Some((key, _)) = line.split_once('=') {
+                assert!(doc_for(&section, key.trim()).is_some(), "undocumented key {section}.{}", key.trim());
+            }
+        }
+    }
+
+    #[test]
+    fn password_is_hidden_but_output_stays_valid() {
+        let mut config = NodeConfig::default();
+        config.admin.password = "hunter2-secret".into();
+        config.transcoding.fault_injection_marker = Some("X".into());
+        let text = to_commented_toml(&config);
+        assert!(!text.contains("hunter2-secret"));
+        let parsed: NodeConfig = toml::from_str(&text).unwrap();
+        assert_eq!(parsed.admin.password, "");
+        assert_eq!(parsed.transcoding.fault_injection_marker.as_deref(), Some("X"));
+    }
+
+    #[test]
+    fn unset_optional_keys_appear_commented() {
+        let text = to_commented_toml(&NodeConfig::default());
+        assert!(text.contains("# fault_injection_marker = \"FAILME\""), "{text}");
+    }
+}

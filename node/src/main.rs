@@ -1,0 +1,32 @@
+//! The `shoal` binary: parses the command line and dispatches to `serve` or
+//! the configuration commands. See `cli.rs`, `config.rs` and `serve.rs`.
+
+mod cli;
+mod config;
+mod config_docs;
+mod serve;
+
+use anyhow::Result;
+use clap::Parser;
+use cli::{Cli, Command, ConfigCommand};
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            let loaded = config::load(&args, std::env::vars())?;
+            serve::init_logging(&loaded.config.log)?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(serve::run(loaded))
+        }
+        Command::Config(ConfigCommand::Print(args)) => {
+            let loaded = config::load(&args, std::env::vars())?;
+            print!("{}", config_docs::to_commented_toml(&loaded.config));
+            Ok(())
+        }
+        Command::Config(ConfigCommand::Defaults) => {
+            print!("{}", config_docs::to_commented_toml(&config::NodeConfig::default()));
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Helpers for Shoal end-to-end tests: start nodes as child processes
+//! ([`node`]), talk to them like PeerTube clients do ([`client`]), make tiny
+//! media files ([`media`]), check served files against their torrents
+//! ([`verify`]) and run external tools with time limits ([`tools`]).
+//!
+//! The tests need the release `shoal` binary (`cargo build --release
+//! --workspace --all-targets`, done by `scripts/test.sh`) and the tools that
+//! `scripts/setup.sh` installs (ffmpeg, python3-libtorrent, peertube-cli).
+
+pub mod client;
+pub mod media;
+pub mod node;
+pub mod tools;
+pub mod verify;
+
+pub use client::{ApiClient, UploadedVideo};
+pub use node::{NodeBuilder, TestNode, ADMIN_PASSWORD, ADMIN_USERNAME};
+
+/// Result type of the harness and the tests.
+pub type Result<T> = anyhow::Result<T>;
