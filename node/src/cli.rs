@@ -23,7 +23,7 @@ Environment variables:
 
 /// Shoal: a federated video node in the spirit of PeerTube, in one binary.
 #[derive(Debug, Parser)]
-#[command(name = "shoal", version, about, long_about = None, propagate_version = true)]
+#[command(name = "shoal", version, about = "Shoal: a video platform node with a PeerTube-compatible API, AV1 transcoding (rav1e) and BitTorrent web seeds.", long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
