@@ -69,8 +69,18 @@ fn main() -> Result<()> {
     done.store(true, Ordering::Relaxed);
     let peak = sampler.join().unwrap_or(0);
     let body = String::from_utf8_lossy(&out.stdout);
-    if !body.trim_end().ends_with("200") {
-        bail!("upload failed: {body}");
+    let Some((json, status)) = body.trim_end().rsplit_once('\n') else { bail!("no answer from curl: {body}") };
+    if status != "200" {
+        bail!("upload failed ({status}): {json}");
+    }
+    // The node must have stored the whole file: until transcoded, files[0]
+    // describes the received upload.
+    let answer: serde_json::Value = serde_json::from_str(json).context("upload answer")?;
+    let uuid = answer["video"]["uuid"].as_str().context("video.uuid")?;
+    let video = admin.video(uuid)?;
+    let stored = video["files"][0]["size"].as_u64().unwrap_or(0);
+    if stored != size {
+        bail!("the node stored {stored} bytes of {size}: {video}");
     }
     println!(
         "upload memory: {:.0} MiB uploaded in {secs:.1} s ({:.0} MB/s); node RSS idle {:.1} MiB, peak {:.1} MiB, peak-idle {:.1} MiB (goal < 100 MiB)",
