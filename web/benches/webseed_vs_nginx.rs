@@ -166,6 +166,23 @@ fn wait_http(url: &str) {
     panic!("{url} never answered");
 }
 
+/// `Child::wait` with a deadline.
+trait WaitTimeout {
+    fn wait_timeout_secs(&mut self, secs: u64) -> Option<std::process::ExitStatus>;
+}
+
+impl WaitTimeout for Child {
+    fn wait_timeout_secs(&mut self, secs: u64) -> Option<std::process::ExitStatus> {
+        for _ in 0..secs * 10 {
+            if let Ok(Some(status)) = self.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -248,7 +265,11 @@ fn main() {
             sb / nb.max(1.0)
         );
     }
-    let _ = nginx.kill();
-    let _ = nginx.wait();
+    // SIGQUIT lets the master stop its worker; SIGKILL would orphan the worker.
+    let _ = Command::new("kill").args(["-QUIT", &nginx.id().to_string()]).status();
+    if nginx.wait_timeout_secs(10).is_none() {
+        let _ = nginx.kill();
+        let _ = nginx.wait();
+    }
     rt.block_on(shoal.shutdown());
 }

@@ -45,9 +45,13 @@ pub fn router(shoal: Shoal) -> Router {
         .route("/api/v1/videos/{id}", get(videos::get).delete(videos::delete))
         .layer(DefaultBodyLimit::max(SMALL_BODY_LIMIT))
         .merge(uploads)
-        .layer(CorsLayer::permissive());
+        .fallback(not_found)
+        .layer(CorsLayer::permissive())
+        .layer(TraceLayer::new_for_http());
 
     // Web seeds, torrents and images carry their own CORS headers (see file_response).
+    // They are the hot path (tens of thousands of range requests a second), so they
+    // get no per-request tracing span; failures are logged by the handlers.
     let files = Router::new()
         .route("/static/web-videos/{filename}", get(static_files::web_video).options(static_files::options))
         .route("/download/web-videos/{filename}", get(static_files::web_video).options(static_files::options))
@@ -57,10 +61,5 @@ pub fn router(shoal: Shoal) -> Router {
         .route("/lazy-static/thumbnails/{filename}", get(static_files::image).options(static_files::options))
         .route("/lazy-static/previews/{filename}", get(static_files::image).options(static_files::options));
 
-    Router::new()
-        .merge(api)
-        .merge(files)
-        .fallback(not_found)
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+    Router::new().merge(files).merge(api).with_state(state)
 }
