@@ -152,10 +152,10 @@ impl Shoal {
 
     /// Everything after the upload path check; on error the caller deletes the upload.
     async fn admit(&self, new: &NewVideo) -> Result<VideoRecord, VideoError> {
-        create::validate(new)?;
-        let channel = self.inner.accounts.channel(new.channel_id).map_err(|e| VideoError::Unavailable(e.to_string()))?;
+        create::validate(&new.details)?;
+        let channel = self.inner.accounts.channel(new.details.channel_id).map_err(|e| VideoError::Unavailable(e.to_string()))?;
         if channel.is_none_or(|c| c.account_id != new.account_id) {
-            return Err(VideoError::WrongChannel(new.channel_id));
+            return Err(VideoError::WrongChannel(new.details.channel_id));
         }
         let user = self
             .inner

@@ -93,7 +93,7 @@ async fn listing_shows_public_published_videos_and_the_viewers_own() {
     let first = upload_y4m(&shoal, "bbb first", 32, 24, 2).await;
     let path = stage_y4m(&shoal, 32, 24, 2);
     let mut private = new_video(admin, channel, "aaa private", &path);
-    private.privacy = Privacy::Private;
+    private.details.privacy = Privacy::Private;
     let private = shoal.create_video(private).await.expect("create");
     for uuid in [first.uuid, private.uuid] {
         wait_for(&shoal, uuid, PUBLISH_TIMEOUT, "publication", |v| v.state == VideoState::Published).await;

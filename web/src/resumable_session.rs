@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 use crate::json::video::UploadedVideo;
-use crate::video_form::VideoMeta;
+use shoal_actors::videos::VideoDetails;
 
 /// Sessions untouched for this long are deleted (PeerTube keeps them a day).
 pub const SESSION_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
@@ -22,7 +22,7 @@ pub const SESSION_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 pub struct UploadSession {
     pub id: String,
     pub account_id: u64,
-    pub meta: VideoMeta,
+    pub meta: VideoDetails,
     /// Client's file name.
     pub filename: String,
     /// `X-Upload-Content-Length`.

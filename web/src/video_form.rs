@@ -1,11 +1,8 @@
 //! Upload metadata (`name`, `channelId`, `privacy`, ...) collected field by field
 //! from a multipart form or a resumable upload's JSON body, then validated with
-//! PeerTube's rules into [`VideoMeta`], which becomes a `NewVideo`.
+//! PeerTube's rules into the actors' [`VideoDetails`].
 
-use std::path::PathBuf;
-
-use serde::{Deserialize, Serialize};
-use shoal_actors::videos::record::{NewVideo, Privacy};
+use shoal_actors::videos::{Privacy, VideoDetails};
 
 use crate::error::ApiError;
 use crate::json::labels;
@@ -35,24 +32,6 @@ pub struct VideoForm {
     /// Resumable uploads name the file in the metadata.
     pub filename: Option<String>,
     fields_seen: usize,
-}
-
-/// Validated upload metadata (stored with resumable sessions).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct VideoMeta {
-    pub name: String,
-    pub channel_id: u64,
-    pub description: Option<String>,
-    pub privacy: Privacy,
-    pub category: Option<u32>,
-    pub licence: Option<u32>,
-    pub language: Option<String>,
-    pub nsfw: bool,
-    pub tags: Vec<String>,
-    pub comments_enabled: bool,
-    pub download_enabled: bool,
-    pub wait_transcoding: bool,
 }
 
 impl VideoForm {
@@ -123,11 +102,11 @@ impl VideoForm {
     }
 
     /// Validates everything; `name` and `channelId` are required.
-    pub fn finish(&self) -> Result<VideoMeta, ApiError> {
+    pub fn finish(&self) -> Result<VideoDetails, ApiError> {
         self.validate(true)?.ok_or_else(|| ApiError::bad_request("Incomplete upload form"))
     }
 
-    fn validate(&self, complete: bool) -> Result<Option<VideoMeta>, ApiError> {
+    fn validate(&self, complete: bool) -> Result<Option<VideoDetails>, ApiError> {
         let name = match &self.name {
             Some(name) => {
                 let len = name.trim().chars().count();
@@ -193,7 +172,7 @@ impl VideoForm {
         let (Some(name), Some(channel_id)) = (name, channel_id) else {
             return Ok(None);
         };
-        Ok(Some(VideoMeta {
+        Ok(Some(VideoDetails {
             name,
             channel_id,
             description,
@@ -207,29 +186,6 @@ impl VideoForm {
             download_enabled,
             wait_transcoding,
         }))
-    }
-}
-
-impl VideoMeta {
-    /// The `NewVideo` for an upload received at `upload_path`.
-    pub fn into_new_video(self, account_id: u64, upload_path: PathBuf, original_filename: String) -> NewVideo {
-        NewVideo {
-            account_id,
-            channel_id: self.channel_id,
-            name: self.name,
-            description: self.description,
-            privacy: self.privacy,
-            category: self.category,
-            licence: self.licence,
-            language: self.language,
-            nsfw: self.nsfw,
-            tags: self.tags,
-            comments_enabled: self.comments_enabled,
-            download_enabled: self.download_enabled,
-            wait_transcoding: self.wait_transcoding,
-            upload_path,
-            original_filename,
-        }
     }
 }
 

@@ -223,7 +223,7 @@ pub(crate) fn fail_rung(record: &mut VideoRecord, height: u32, reason: &str) {
 mod tests {
     use super::*;
     use crate::media::Probe;
-    use crate::videos::record::{NewVideo, Privacy};
+    use crate::videos::record::{NewVideo, Privacy, VideoDetails};
 
     fn record(rungs: Vec<u32>) -> VideoRecord {
         let probe = Probe {
@@ -239,18 +239,20 @@ mod tests {
         };
         let new = NewVideo {
             account_id: 1,
-            channel_id: 1,
-            name: "state machine".into(),
-            description: None,
-            privacy: Privacy::Public,
-            category: None,
-            licence: None,
-            language: None,
-            nsfw: false,
-            tags: vec![],
-            comments_enabled: true,
-            download_enabled: true,
-            wait_transcoding: false,
+            details: VideoDetails {
+                channel_id: 1,
+                name: "state machine".into(),
+                description: None,
+                privacy: Privacy::Public,
+                category: None,
+                licence: None,
+                language: None,
+                nsfw: false,
+                tags: vec![],
+                comments_enabled: true,
+                download_enabled: true,
+                wait_transcoding: false,
+            },
             upload_path: "/u/x.y4m".into(),
             original_filename: "x.y4m".into(),
         };

@@ -1,7 +1,7 @@
 //! The checks and bookkeeping of a new upload: field validation, where the original goes,
 //! quota accounting and the initial record.
 
-use super::record::{NewVideo, SourceInfo, VideoRecord, VideoState};
+use super::record::{NewVideo, SourceInfo, VideoDetails, VideoRecord, VideoState};
 use super::repo;
 use crate::clock::{format_timestamp, now_rfc3339};
 use crate::error::VideoError;
@@ -16,11 +16,11 @@ const NAME_CHARS: std::ops::RangeInclusive<usize> = 3..=120;
 const DESCRIPTION_MAX_CHARS: usize = 10_000;
 
 /// Checks the fields PeerTube validates on upload.
-pub fn validate(new: &NewVideo) -> Result<(), VideoError> {
-    if !NAME_CHARS.contains(&new.name.trim().chars().count()) {
+pub fn validate(details: &VideoDetails) -> Result<(), VideoError> {
+    if !NAME_CHARS.contains(&details.name.trim().chars().count()) {
         return Err(VideoError::Invalid { field: "name", reason: "must be 3 to 120 characters".into() });
     }
-    if new.description.as_deref().is_some_and(|d| d.chars().count() > DESCRIPTION_MAX_CHARS) {
+    if details.description.as_deref().is_some_and(|d| d.chars().count() > DESCRIPTION_MAX_CHARS) {
         return Err(VideoError::Invalid { field: "description", reason: "must be at most 10000 characters".into() });
     }
     Ok(())
@@ -94,23 +94,24 @@ pub fn new_record(
     rungs: Vec<u32>,
 ) -> VideoRecord {
     let now = now_rfc3339();
+    let details = new.details.clone();
     VideoRecord {
         id,
         uuid,
         short_uuid: shoal_protocol::short_uuid::encode(uuid),
-        name: new.name.trim().to_string(),
-        description: new.description.clone(),
-        privacy: new.privacy,
-        channel_id: new.channel_id,
+        name: details.name.trim().to_string(),
+        description: details.description,
+        privacy: details.privacy,
+        channel_id: details.channel_id,
         account_id: new.account_id,
-        category: new.category,
-        licence: new.licence,
-        language: new.language.clone(),
-        nsfw: new.nsfw,
-        tags: new.tags.clone(),
-        comments_enabled: new.comments_enabled,
-        download_enabled: new.download_enabled,
-        wait_transcoding: new.wait_transcoding,
+        category: details.category,
+        licence: details.licence,
+        language: details.language,
+        nsfw: details.nsfw,
+        tags: details.tags,
+        comments_enabled: details.comments_enabled,
+        download_enabled: details.download_enabled,
+        wait_transcoding: details.wait_transcoding,
         created_at: now.clone(),
         updated_at: now,
         published_at: None,

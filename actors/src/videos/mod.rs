@@ -11,7 +11,7 @@ pub mod supervisor;
 pub use actor::{VideoActor, VideoMsg};
 pub use list::{VideoListQuery, VideoSort};
 pub use record::{
-    NewVideo, Privacy, SourceInfo, TranscodeProgress, VideoFileRecord, VideoKey, VideoRecord,
+    NewVideo, Privacy, SourceInfo, VideoDetails, TranscodeProgress, VideoFileRecord, VideoKey, VideoRecord,
     VideoState,
 };
 pub use supervisor::{VideoSupervisor, VideoSupervisorMsg};

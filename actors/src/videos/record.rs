@@ -189,12 +189,13 @@ impl VideoKey {
     }
 }
 
-/// What the web edge passes when an upload has been received to disk.
-#[derive(Debug, Clone)]
-pub struct NewVideo {
-    pub account_id: u64,
-    pub channel_id: u64,
+/// What the uploader says about a video: the fields of PeerTube's upload form,
+/// checked by the web edge and again by the actors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoDetails {
     pub name: String,
+    pub channel_id: u64,
     pub description: Option<String>,
     pub privacy: Privacy,
     pub category: Option<u32>,
@@ -205,6 +206,13 @@ pub struct NewVideo {
     pub comments_enabled: bool,
     pub download_enabled: bool,
     pub wait_transcoding: bool,
+}
+
+/// What the web edge passes when an upload has been received to disk.
+#[derive(Debug, Clone)]
+pub struct NewVideo {
+    pub account_id: u64,
+    pub details: VideoDetails,
     /// The received upload, already on disk inside `uploads_dir()`; the
     /// actors take ownership (move it, or delete it on rejection).
     pub upload_path: PathBuf,

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use shoal_actors::config::{Rung, ShoalConfig};
-use shoal_actors::videos::{NewVideo, Privacy, VideoKey, VideoRecord};
+use shoal_actors::videos::{NewVideo, Privacy, VideoDetails, VideoKey, VideoRecord};
 use shoal_actors::Shoal;
 use std::io::Write;
 use std::path::Path;
@@ -60,18 +60,20 @@ pub fn admin_ids(shoal: &Shoal) -> (u64, u64) {
 pub fn new_video(account_id: u64, channel_id: u64, name: &str, upload_path: &Path) -> NewVideo {
     NewVideo {
         account_id,
-        channel_id,
-        name: name.into(),
-        description: Some("a test video".into()),
-        privacy: Privacy::Public,
-        category: None,
-        licence: None,
-        language: None,
-        nsfw: false,
-        tags: vec![],
-        comments_enabled: true,
-        download_enabled: true,
-        wait_transcoding: false,
+        details: VideoDetails {
+            channel_id,
+            name: name.into(),
+            description: Some("a test video".into()),
+            privacy: Privacy::Public,
+            category: None,
+            licence: None,
+            language: None,
+            nsfw: false,
+            tags: vec![],
+            comments_enabled: true,
+            download_enabled: true,
+            wait_transcoding: false,
+        },
         upload_path: upload_path.to_path_buf(),
         original_filename: "clip.y4m".into(),
     }

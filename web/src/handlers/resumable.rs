@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures::StreamExt;
 use serde::Deserialize;
+use shoal_actors::videos::NewVideo;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -203,7 +204,12 @@ fn resume_incomplete(received: u64) -> Response {
 /// Every byte is in: create the video and remember it in the session.
 async fn finish(state: &AppState, dir: &std::path::Path, mut record: UploadSession) -> Result<Response, ApiError> {
     let path = UploadSession::data_path(dir, &record.id);
-    let new = record.meta.clone().into_new_video(record.account_id, path.clone(), record.filename.clone());
+    let new = NewVideo {
+        account_id: record.account_id,
+        details: record.meta.clone(),
+        upload_path: path.clone(),
+        original_filename: record.filename.clone(),
+    };
     match state.shoal.create_video(new).await {
         Ok(video) => {
             tracing::info!(id = video.id, uuid = %video.uuid, session = %record.id, "resumable upload complete");

@@ -8,6 +8,7 @@ use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{Multipart, State};
 use axum::http::HeaderMap;
 use axum::Json;
+use shoal_actors::videos::NewVideo;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
@@ -66,13 +67,14 @@ pub async fn upload(
     let Some((file, original_filename)) = received else {
         return Err(ApiError::invalid_param("videofile", "Should have an input video file (the `videofile` part)"));
     };
-    let meta = form.finish()?;
-    super::videos::check_channel(&state, user.id, meta.channel_id)?;
+    let details = form.finish()?;
+    super::videos::check_channel(&state, user.id, details.channel_id)?;
     if file.is_empty() {
         return Err(ApiError::invalid_param("videofile", "The video file is empty"));
     }
     let path = file.keep().await?;
-    match state.shoal.create_video(meta.into_new_video(user.id, path.clone(), original_filename)).await {
+    let new = NewVideo { account_id: user.id, details, upload_path: path.clone(), original_filename };
+    match state.shoal.create_video(new).await {
         Ok(video) => {
             tracing::info!(id = video.id, uuid = %video.uuid, user = user.id, "video uploaded");
             Ok(Json(UploadedJson { video: UploadedVideo::new(&video) }))
