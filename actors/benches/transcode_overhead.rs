@@ -13,13 +13,13 @@
 //! SHOAL_BENCH_TILES (default 0 = rav1e chooses), SHOAL_BENCH_ROWS (default "360,720,720>360").
 //! The default run takes about 2 minutes on 2 cores.
 
+use rav1e::prelude::{Context, EncoderStatus, Frame};
 use shoal_actors::config::TranscodingConfig;
 use shoal_actors::media::encode::{rav1e_config, EncodeParams};
 use shoal_actors::media::scale::{copy_into_plane, even_width_for, I420Layout, I420Scaler};
 use shoal_actors::media::y4m_reader::Y4mReader;
 use shoal_actors::media::{self, RungRequest};
 use shoal_protocol::y4m::Chroma;
-use rav1e::prelude::{Context, EncoderStatus, Frame};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
@@ -175,11 +175,8 @@ fn main() {
             }
         };
         let source = make_y4m(dir.path(), even_width_for(16, 9, src_h), src_h, frames);
-        let bitrate = TranscodingConfig::default()
-            .ladder
-            .iter()
-            .find(|r| r.height == dst_h)
-            .map_or(1000, |r| r.bitrate_kbps);
+        let bitrate =
+            TranscodingConfig::default().ladder.iter().find(|r| r.height == dst_h).map_or(1000, |r| r.bitrate_kbps);
         let out = dir.path().join(format!("out-{src_h}-{dst_h}.mp4"));
         let (mut alone, mut pipeline) = (Totals::default(), Totals::default());
         let mut round_ratios = Vec::new();

@@ -105,10 +105,7 @@ pub struct TranscodingConfig {
 impl Default for TranscodingConfig {
     fn default() -> Self {
         Self {
-            ladder: vec![
-                Rung { height: 360, bitrate_kbps: 500 },
-                Rung { height: 720, bitrate_kbps: 1500 },
-            ],
+            ladder: vec![Rung { height: 360, bitrate_kbps: 500 }, Rung { height: 720, bitrate_kbps: 1500 }],
             speed: 10,
             tiles: 0,
             threads: 0,
@@ -167,12 +164,24 @@ impl Default for AdminConfig {
 }
 
 impl ShoalConfig {
-    pub fn db_dir(&self) -> PathBuf { self.storage.data_dir.join("db") }
-    pub fn media_dir(&self) -> PathBuf { self.storage.data_dir.join("media") }
-    pub fn uploads_dir(&self) -> PathBuf { self.storage.data_dir.join("uploads") }
-    pub fn tmp_dir(&self) -> PathBuf { self.storage.data_dir.join("tmp") }
+    pub fn db_dir(&self) -> PathBuf {
+        self.storage.data_dir.join("db")
+    }
+    pub fn media_dir(&self) -> PathBuf {
+        self.storage.data_dir.join("media")
+    }
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.storage.data_dir.join("uploads")
+    }
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.storage.data_dir.join("tmp")
+    }
     /// Original uploads, kept out of `media/` so they are never served.
-    pub fn originals_dir(&self) -> PathBuf { self.storage.data_dir.join("originals") }
+    pub fn originals_dir(&self) -> PathBuf {
+        self.storage.data_dir.join("originals")
+    }
     /// Public base URL without a trailing slash.
-    pub fn public_url(&self) -> &str { self.instance.public_url.trim_end_matches('/') }
+    pub fn public_url(&self) -> &str {
+        self.instance.public_url.trim_end_matches('/')
+    }
 }

@@ -141,7 +141,10 @@ impl Shoal {
     pub async fn create_video(&self, new: NewVideo) -> Result<VideoRecord, VideoError> {
         let upload = new.upload_path.clone();
         if !create::is_inside(&upload, &self.uploads_dir()) {
-            return Err(VideoError::Invalid { field: "upload_path", reason: "must be a file in the uploads folder".into() });
+            return Err(VideoError::Invalid {
+                field: "upload_path",
+                reason: "must be a file in the uploads folder".into(),
+            });
         }
         let result = self.admit(&new).await;
         if result.is_err() {
@@ -153,7 +156,8 @@ impl Shoal {
     /// Everything after the upload path check; on error the caller deletes the upload.
     async fn admit(&self, new: &NewVideo) -> Result<VideoRecord, VideoError> {
         create::validate(&new.details)?;
-        let channel = self.inner.accounts.channel(new.details.channel_id).map_err(|e| VideoError::Unavailable(e.to_string()))?;
+        let channel =
+            self.inner.accounts.channel(new.details.channel_id).map_err(|e| VideoError::Unavailable(e.to_string()))?;
         if channel.is_none_or(|c| c.account_id != new.account_id) {
             return Err(VideoError::WrongChannel(new.details.channel_id));
         }
@@ -198,11 +202,8 @@ impl Shoal {
         tracing::info!(video = %uuid, id, account = user.id, size, width = probe.width, height = probe.height,
             frames = probe.frames, rungs = ?record.pending_resolutions, "video created");
 
-        let ensured = self
-            .inner
-            .videos
-            .call(|reply| VideoSupervisorMsg::Ensure { uuid, reply }, Some(DELETE_TIMEOUT))
-            .await;
+        let ensured =
+            self.inner.videos.call(|reply| VideoSupervisorMsg::Ensure { uuid, reply }, Some(DELETE_TIMEOUT)).await;
         if !matches!(ensured, Ok(CallResult::Success(Ok(())))) {
             tracing::warn!(video = %uuid, "video actor not started now; it starts with the first transcode report");
         }
@@ -223,11 +224,8 @@ impl Shoal {
 
     /// Live progress of a video's transcoding (asks its VideoActor), None when idle/unknown.
     pub async fn progress(&self, uuid: Uuid) -> Option<TranscodeProgress> {
-        let answer = self
-            .inner
-            .videos
-            .call(|reply| VideoSupervisorMsg::Progress { uuid, reply }, Some(PROGRESS_TIMEOUT))
-            .await;
+        let answer =
+            self.inner.videos.call(|reply| VideoSupervisorMsg::Progress { uuid, reply }, Some(PROGRESS_TIMEOUT)).await;
         match answer {
             Ok(CallResult::Success(progress)) => progress,
             _ => None,

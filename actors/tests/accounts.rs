@@ -41,10 +41,8 @@ async fn password_and_refresh_grants() {
     let client = accounts.oauth_client().expect("client");
     assert_eq!(accounts.oauth_client().expect("client"), client, "the client is made once");
 
-    let grant = accounts
-        .password_grant(&client.client_id, &client.client_secret, "alice", "s3cret-pass")
-        .await
-        .expect("grant");
+    let grant =
+        accounts.password_grant(&client.client_id, &client.client_secret, "alice", "s3cret-pass").await.expect("grant");
     assert_eq!(grant.access_token.len(), 64);
     assert_ne!(grant.access_token, grant.refresh_token);
     assert_eq!(grant.expires_in, 86_400);
@@ -56,12 +54,13 @@ async fn password_and_refresh_grants() {
         .await
         .expect("grant by email");
 
-    let refreshed = accounts
-        .refresh_grant(&client.client_id, &client.client_secret, &grant.refresh_token)
-        .await
-        .expect("refresh");
+    let refreshed =
+        accounts.refresh_grant(&client.client_id, &client.client_secret, &grant.refresh_token).await.expect("refresh");
     assert_eq!(accounts.authenticate(&refreshed.access_token).expect("auth").id, user.id);
-    assert!(matches!(accounts.authenticate(&grant.access_token), Err(AccountError::InvalidToken)), "old access token revoked");
+    assert!(
+        matches!(accounts.authenticate(&grant.access_token), Err(AccountError::InvalidToken)),
+        "old access token revoked"
+    );
     assert!(
         matches!(
             accounts.refresh_grant(&client.client_id, &client.client_secret, &grant.refresh_token).await,
@@ -100,14 +99,13 @@ async fn wrong_password_unknown_user_and_invalid_client() {
 #[tokio::test]
 async fn tokens_expire() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let limits = LimitsConfig { access_token_lifetime_secs: 1, refresh_token_lifetime_secs: 1, ..LimitsConfig::default() };
+    let limits =
+        LimitsConfig { access_token_lifetime_secs: 1, refresh_token_lifetime_secs: 1, ..LimitsConfig::default() };
     let accounts = accounts(dir.path(), limits);
     accounts.create_user(new_user("carol")).await.expect("create");
     let client = accounts.oauth_client().expect("client");
-    let grant = accounts
-        .password_grant(&client.client_id, &client.client_secret, "carol", "s3cret-pass")
-        .await
-        .expect("grant");
+    let grant =
+        accounts.password_grant(&client.client_id, &client.client_secret, "carol", "s3cret-pass").await.expect("grant");
     assert_eq!(grant.expires_in, 1);
     accounts.authenticate(&grant.access_token).expect("fresh token works");
     tokio::time::sleep(Duration::from_millis(2100)).await;

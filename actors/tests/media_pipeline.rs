@@ -23,7 +23,17 @@ fn has_encoder(name: &str) -> bool {
 /// 15 frames of 320x240 at 10 fps, 4:2:0.
 fn make_y4m(dir: &Path) -> PathBuf {
     let path = dir.join("clip.y4m");
-    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10", "-frames:v", "15", "-pix_fmt", "yuv420p", path.to_str().unwrap()]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=10",
+        "-frames:v",
+        "15",
+        "-pix_fmt",
+        "yuv420p",
+        path.to_str().unwrap(),
+    ]);
     path
 }
 
@@ -32,8 +42,23 @@ fn make_mp4_with_audio(dir: &Path) -> PathBuf {
     let path = dir.join("clip.mp4");
     let vcodec = if has_encoder("libx264") { "libx264" } else { "mpeg4" };
     ffmpeg(&[
-        "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-f", "lavfi", "-i", "sine=frequency=440",
-        "-t", "2", "-c:v", vcodec, "-pix_fmt", "yuv420p", "-c:a", "aac", path.to_str().unwrap(),
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=320x240:rate=10",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440",
+        "-t",
+        "2",
+        "-c:v",
+        vcodec,
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        path.to_str().unwrap(),
     ]);
     path
 }
@@ -45,7 +70,15 @@ fn cfg() -> TranscodingConfig {
 /// ffprobe's streams of `path`, with packets counted.
 fn streams(path: &Path) -> Vec<Value> {
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-count_packets", "-show_entries", "stream=codec_type,codec_name,width,height,nb_read_packets", "-of", "json"])
+        .args([
+            "-v",
+            "error",
+            "-count_packets",
+            "-show_entries",
+            "stream=codec_type,codec_name,width,height,nb_read_packets",
+            "-of",
+            "json",
+        ])
         .arg(path)
         .output()
         .expect("run ffprobe");
@@ -60,7 +93,8 @@ fn stream_of<'a>(streams: &'a [Value], kind: &str) -> Option<&'a Value> {
 
 fn assert_fast_start(path: &Path) {
     let bytes = std::fs::read(path).unwrap();
-    let kinds: Vec<String> = top_level_boxes(&bytes).iter().map(|(k, _)| String::from_utf8_lossy(k).into_owned()).collect();
+    let kinds: Vec<String> =
+        top_level_boxes(&bytes).iter().map(|(k, _)| String::from_utf8_lossy(k).into_owned()).collect();
     let moov = kinds.iter().position(|k| k == "moov").expect("moov box");
     let mdat = kinds.iter().position(|k| k == "mdat").expect("mdat box");
     assert_eq!(kinds[0], "ftyp", "{kinds:?}");
@@ -69,7 +103,12 @@ fn assert_fast_start(path: &Path) {
 
 /// ffmpeg decodes every frame without an error.
 fn assert_decodes(path: &Path) {
-    let out = Command::new("ffmpeg").args(["-v", "error", "-nostdin", "-i"]).arg(path).args(["-f", "null", "-"]).output().unwrap();
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin", "-i"])
+        .arg(path)
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap();
     assert!(out.status.success() && out.stderr.is_empty(), "decode errors: {}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -103,7 +142,9 @@ fn probes_y4m_truncated_y4m_and_text() {
     let header_only = dir.path().join("empty.y4m");
     let header_end = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
     std::fs::write(&header_only, &bytes[..header_end]).unwrap();
-    assert!(matches!(media::probe(&cfg(), &header_only), Err(MediaError::Unreadable(m)) if m.starts_with("truncated Y4M")));
+    assert!(
+        matches!(media::probe(&cfg(), &header_only), Err(MediaError::Unreadable(m)) if m.starts_with("truncated Y4M"))
+    );
 
     let text = dir.path().join("notes.mp4");
     std::fs::write(&text, "this is not a video, just some text\n".repeat(20)).unwrap();
@@ -170,7 +211,17 @@ fn transcodes_mp4_with_audio_to_av1_and_opus() {
 fn keyframes_are_at_most_three_seconds_apart() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("long.y4m");
-    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10", "-frames:v", "70", "-pix_fmt", "yuv420p", src.to_str().unwrap()]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=160x120:rate=10",
+        "-frames:v",
+        "70",
+        "-pix_fmt",
+        "yuv420p",
+        src.to_str().unwrap(),
+    ]);
     let probe = media::probe(&cfg(), &src).unwrap();
     let out = dir.path().join("long.mp4.tmp");
     transcode(&src, &probe, 120, &out).unwrap();
@@ -211,7 +262,8 @@ fn cancel_stops_and_removes_the_output() {
     let probe = media::probe(&cfg(), &y4m).unwrap();
     let out = dir.path().join("cancelled.mp4.tmp");
     let cfg = cfg();
-    let req = RungRequest { source_path: &y4m, probe: &probe, height: 240, bitrate_kbps: 200, cfg: &cfg, out_path: &out };
+    let req =
+        RungRequest { source_path: &y4m, probe: &probe, height: 240, bitrate_kbps: 200, cfg: &cfg, out_path: &out };
     let result = media::transcode_rung(&req, &mut |_, _| {}, &AtomicBool::new(true));
     assert!(matches!(result, Err(MediaError::Cancelled)), "{result:?}");
     assert!(!out.exists());
@@ -224,7 +276,8 @@ fn cancel_mid_encode_of_an_ffmpeg_source_cleans_up() {
     let probe = media::probe(&cfg(), &mp4).unwrap();
     let out = dir.path().join("cancelled.mp4.tmp");
     let cfg = cfg();
-    let req = RungRequest { source_path: &mp4, probe: &probe, height: 240, bitrate_kbps: 200, cfg: &cfg, out_path: &out };
+    let req =
+        RungRequest { source_path: &mp4, probe: &probe, height: 240, bitrate_kbps: 200, cfg: &cfg, out_path: &out };
     let cancel = AtomicBool::new(false);
     let mut calls = 0;
     let result = media::transcode_rung(

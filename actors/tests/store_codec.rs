@@ -91,7 +91,10 @@ fn foreign_versions_and_garbage_are_refused() {
     bytes[0] = 99;
     assert!(matches!(codec::decode::<VideoRecord>("videos", &bytes), Err(StoreError::Decode { .. })));
     assert!(matches!(codec::decode::<VideoRecord>("videos", &[]), Err(StoreError::Decode { .. })));
-    assert!(matches!(codec::decode::<VideoRecord>("videos", &[codec::RECORD_VERSION, 0xff]), Err(StoreError::Decode { .. })));
+    assert!(matches!(
+        codec::decode::<VideoRecord>("videos", &[codec::RECORD_VERSION, 0xff]),
+        Err(StoreError::Decode { .. })
+    ));
 }
 
 #[test]

@@ -27,7 +27,8 @@ async fn upload_publishes_every_rung_with_verifiable_torrents() {
     assert_eq!(std::fs::read_dir(shoal.uploads_dir()).expect("uploads").count(), 0, "the upload was moved");
     assert_eq!(shoal_protocol::short_uuid::decode(&created.short_uuid), Some(created.uuid));
 
-    let published = wait_for(&shoal, created.uuid, PUBLISH_TIMEOUT, "every rung", |v| v.pending_resolutions.is_empty()).await;
+    let published =
+        wait_for(&shoal, created.uuid, PUBLISH_TIMEOUT, "every rung", |v| v.pending_resolutions.is_empty()).await;
     assert_eq!(published.state, VideoState::Published);
     assert!(published.published_at.is_some());
     assert_eq!(published.state_error, None);
@@ -48,7 +49,10 @@ async fn upload_publishes_every_rung_with_verifiable_torrents() {
         assert_eq!(torrent.announce.as_deref(), Some("http://127.0.0.1:9999/tracker/announce"));
         assert_eq!(
             torrent.announce_list,
-            vec![vec!["http://127.0.0.1:9999/tracker/announce".to_string()], vec!["ws://127.0.0.1:9999/tracker/socket".to_string()]]
+            vec![
+                vec!["http://127.0.0.1:9999/tracker/announce".to_string()],
+                vec!["ws://127.0.0.1:9999/tracker/socket".to_string()]
+            ]
         );
         assert_eq!(torrent.url_list, vec![format!("http://127.0.0.1:9999/static/web-videos/{}", file.filename)]);
         assert_eq!(torrent.created_by.as_deref(), Some("Shoal"));
@@ -66,7 +70,8 @@ async fn upload_publishes_every_rung_with_verifiable_torrents() {
     assert_eq!(std::fs::read_dir(dir.path().join("tmp")).expect("tmp").count(), 0, "no temporary files left");
 
     // Reads by every key.
-    for key in [VideoKey::Id(created.id), VideoKey::Uuid(created.uuid), VideoKey::ShortUuid(created.short_uuid.clone())] {
+    for key in [VideoKey::Id(created.id), VideoKey::Uuid(created.uuid), VideoKey::ShortUuid(created.short_uuid.clone())]
+    {
         assert_eq!(shoal.get_video(&key).expect("read").map(|v| v.id), Some(created.id));
     }
     let (account, _) = admin_ids(&shoal);
@@ -175,7 +180,12 @@ async fn bad_uploads_are_rejected_and_deleted() {
     assert!(outside.exists());
 
     let (total, _) = shoal
-        .list_videos(&VideoListQuery { start: 0, count: 10, sort: VideoSort::CreatedAtDesc, viewer_account: Some(admin) })
+        .list_videos(&VideoListQuery {
+            start: 0,
+            count: 10,
+            sort: VideoSort::CreatedAtDesc,
+            viewer_account: Some(admin),
+        })
         .expect("list");
     assert_eq!(total, 0);
     shoal.shutdown().await;

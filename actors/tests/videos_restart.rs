@@ -111,7 +111,8 @@ async fn kill_9_during_a_transcode_then_restart_publishes() {
     let record = shoal.get_video(&VideoKey::Uuid(uuid)).expect("read").expect("the video survived the crash");
     assert_eq!(record.state, VideoState::ToTranscode);
     assert!(!leftover.exists(), "partial files removed at start");
-    let published = wait_for(&shoal, uuid, TIMEOUT, "every rung after the crash", |v| v.pending_resolutions.is_empty()).await;
+    let published =
+        wait_for(&shoal, uuid, TIMEOUT, "every rung after the crash", |v| v.pending_resolutions.is_empty()).await;
     assert_eq!(published.state, VideoState::Published);
     assert_eq!(published.files.iter().map(|f| f.resolution).collect::<Vec<_>>(), vec![120, 240]);
     for file in &published.files {

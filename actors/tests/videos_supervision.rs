@@ -35,9 +35,10 @@ async fn failing_job_is_retried_then_reported_while_others_publish() {
     assert!(started.elapsed() >= Duration::from_millis(300), "retries waited: {:?}", started.elapsed());
     assert_eq!(shoal.progress(doomed.uuid).await, None);
 
-    let published =
-        wait_for(&shoal, healthy.uuid, TIMEOUT, "publication", |v| v.state == VideoState::Published && v.pending_resolutions.is_empty())
-            .await;
+    let published = wait_for(&shoal, healthy.uuid, TIMEOUT, "publication", |v| {
+        v.state == VideoState::Published && v.pending_resolutions.is_empty()
+    })
+    .await;
     assert_eq!(published.files.len(), 2);
 
     // The failed video's jobs are gone from the durable queue: a restart does not retry it.

@@ -88,8 +88,14 @@ mod tests {
     #[test]
     fn serve_flags_parse() {
         let cli = Cli::try_parse_from([
-            "shoal", "serve", "--data-dir", "/tmp/x", "--listen", "127.0.0.1:0",
-            "--public-url", "http://example.test",
+            "shoal",
+            "serve",
+            "--data-dir",
+            "/tmp/x",
+            "--listen",
+            "127.0.0.1:0",
+            "--public-url",
+            "http://example.test",
         ])
         .unwrap();
         let Command::Serve(args) = cli.command else { panic!("not serve") };

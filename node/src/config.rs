@@ -8,9 +8,7 @@
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use shoal_actors::config::{
-    AdminConfig, InstanceConfig, LimitsConfig, StorageConfig, TranscodingConfig,
-};
+use shoal_actors::config::{AdminConfig, InstanceConfig, LimitsConfig, StorageConfig, TranscodingConfig};
 use shoal_actors::ShoalConfig;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -136,13 +134,11 @@ pub fn load(args: &ConfigArgs, env: impl IntoIterator<Item = (String, String)>) 
 
 /// Reads and strictly checks a config file, so errors carry its line and column.
 fn read_file(path: &Path) -> Result<toml::Table> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading config file {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
     // Parse into the typed struct first: its errors name the key and the line.
-    toml::from_str::<NodeConfig>(&text)
-        .map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
-    let table: toml::Table = toml::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
+    toml::from_str::<NodeConfig>(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
     Ok(table)
 }
 
@@ -150,8 +146,7 @@ fn read_file(path: &Path) -> Result<toml::Table> {
 /// generic `SHOAL_<SECTION>__<KEY>` form. Other `SHOAL_*` names are ignored.
 fn apply_env(table: &mut toml::Table, env: impl IntoIterator<Item = (String, String)>) -> Result<()> {
     let defaults = toml::Table::try_from(NodeConfig::default()).context("serialising defaults")?;
-    let mut vars: Vec<(String, String)> =
-        env.into_iter().filter(|(k, _)| k.starts_with("SHOAL_")).collect();
+    let mut vars: Vec<(String, String)> = env.into_iter().filter(|(k, _)| k.starts_with("SHOAL_")).collect();
     vars.sort();
     for (name, raw) in vars {
         if let Some((_, path)) = NAMED_ENV.iter().find(|(n, _)| *n == name) {
@@ -275,9 +270,8 @@ mod tests {
 
     #[test]
     fn flags_beat_env_beat_file() {
-        let (_d, mut args) = args_with_file(
-            "listen = \"127.0.0.1:1000\"\n[storage]\ndata_dir = \"/file\"\n[transcoding]\nspeed = 3\n",
-        );
+        let (_d, mut args) =
+            args_with_file("listen = \"127.0.0.1:1000\"\n[storage]\ndata_dir = \"/file\"\n[transcoding]\nspeed = 3\n");
         let e = env(&[
             ("SHOAL_LISTEN", "127.0.0.1:2000"),
             ("SHOAL_DATA_DIR", "/env"),

@@ -9,16 +9,36 @@ use crate::config::NodeConfig;
 type KeyDoc = (&'static str, &'static str, &'static str, Option<&'static str>);
 
 const DOCS: &[KeyDoc] = &[
-    ("", "listen", "Address the HTTP server binds (ADDR:PORT); port 0 picks a free one. Env SHOAL_LISTEN, flag --listen.", None),
+    (
+        "",
+        "listen",
+        "Address the HTTP server binds (ADDR:PORT); port 0 picks a free one. Env SHOAL_LISTEN, flag --listen.",
+        None,
+    ),
     ("log", "format", "`text` for people, `json` for log collectors. Env SHOAL_LOG_FORMAT.", None),
-    ("log", "level", "Filter directives, e.g. `info` or `info,shoal_actors=debug,tower_http=debug`. Env SHOAL_LOG.", None),
+    (
+        "log",
+        "level",
+        "Filter directives, e.g. `info` or `info,shoal_actors=debug,tower_http=debug`. Env SHOAL_LOG.",
+        None,
+    ),
     ("instance", "name", "Instance name shown in /api/v1/config.", None),
     ("instance", "short_description", "Short description shown in /api/v1/config.", None),
-    ("instance", "public_url", "Public base URL (no trailing slash) used in file URLs, web seeds, torrents and magnets.\n\
-      When unset it is derived from the bound address. Env SHOAL_PUBLIC_URL, flag --public-url.", None),
+    (
+        "instance",
+        "public_url",
+        "Public base URL (no trailing slash) used in file URLs, web seeds, torrents and magnets.\n\
+      When unset it is derived from the bound address. Env SHOAL_PUBLIC_URL, flag --public-url.",
+        None,
+    ),
     ("instance", "signup_enabled", "Whether anyone may register an account.", None),
-    ("storage", "data_dir", "Data folder: db/ (sled), originals/ (sources), media/ (videos, torrents, thumbnails), uploads/, tmp/.\n\
-      Relative paths are relative to the working directory. Env SHOAL_DATA_DIR, flag --data-dir.", None),
+    (
+        "storage",
+        "data_dir",
+        "Data folder: db/ (sled), originals/ (sources), media/ (videos, torrents, thumbnails), uploads/, tmp/.\n\
+      Relative paths are relative to the working directory. Env SHOAL_DATA_DIR, flag --data-dir.",
+        None,
+    ),
     ("transcoding", "speed", "rav1e speed preset, 0 (slowest, best) to 10 (fastest).", None),
     ("transcoding", "tiles", "rav1e tiles per frame (0 = rav1e chooses).", None),
     ("transcoding", "threads", "Threads per encode (0 = all cores).", None),
@@ -28,15 +48,30 @@ const DOCS: &[KeyDoc] = &[
     ("transcoding", "audio_bitrate_kbps", "Opus bitrate in kbit/s when the source has audio.", None),
     ("transcoding", "ffmpeg", "ffmpeg binary, used to decode non-Y4M uploads and encode audio.", None),
     ("transcoding", "ffprobe", "ffprobe binary, used to inspect uploads.", None),
-    ("transcoding", "fault_injection_marker", "Testing aid, leave unset: jobs of videos whose name contains it fail on purpose.", Some("\"FAILME\"")),
-    ("transcoding.ladder", "height", "Resolutions to produce (never above the source): output height in pixels...", None),
+    (
+        "transcoding",
+        "fault_injection_marker",
+        "Testing aid, leave unset: jobs of videos whose name contains it fail on purpose.",
+        Some("\"FAILME\""),
+    ),
+    (
+        "transcoding.ladder",
+        "height",
+        "Resolutions to produce (never above the source): output height in pixels...",
+        None,
+    ),
     ("transcoding.ladder", "bitrate_kbps", "...and its target video bitrate in kbit/s.", None),
     ("limits", "max_upload_bytes", "Largest accepted upload in bytes.", None),
     ("limits", "default_video_quota", "Video quota of new users in bytes (-1 = unlimited).", None),
     ("limits", "access_token_lifetime_secs", "OAuth access token lifetime in seconds.", None),
     ("limits", "refresh_token_lifetime_secs", "OAuth refresh token lifetime in seconds.", None),
     ("admin", "username", "Admin account created on first start. Env SHOAL_ADMIN_USERNAME.", None),
-    ("admin", "password", "Its password; when empty a random one is generated and printed once. Env SHOAL_ADMIN_PASSWORD.", None),
+    (
+        "admin",
+        "password",
+        "Its password; when empty a random one is generated and printed once. Env SHOAL_ADMIN_PASSWORD.",
+        None,
+    ),
     ("admin", "email", "Admin e-mail. Env SHOAL_ADMIN_EMAIL.", None),
 ];
 

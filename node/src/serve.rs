@@ -16,8 +16,8 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Installs the global tracing subscriber (stderr, text or JSON).
 pub fn init_logging(log: &LogConfig) -> Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_new(&log.level)
-        .with_context(|| format!("log.level `{}`", log.level))?;
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(&log.level).with_context(|| format!("log.level `{}`", log.level))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

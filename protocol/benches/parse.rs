@@ -44,14 +44,9 @@ fn main() {
     metainfo.announce = Some("http://127.0.0.1:9000/tracker/announce".into());
     metainfo.url_list = vec!["http://127.0.0.1:9000/static/web-videos/video-720.mp4".into()];
     let bytes = metainfo.to_bytes();
-    bench(
-        &format!("torrent from_bytes ({count} pieces)"),
-        bytes.len(),
-        budget,
-        || {
-            black_box(Metainfo::from_bytes(black_box(&bytes)).is_ok());
-        },
-    );
+    bench(&format!("torrent from_bytes ({count} pieces)"), bytes.len(), budget, || {
+        black_box(Metainfo::from_bytes(black_box(&bytes)).is_ok());
+    });
     bench("torrent info_hash", 0, budget, || {
         black_box(metainfo.info_hash());
     });

@@ -12,11 +12,7 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_AL
 use crate::torrent::Metainfo;
 
 /// Bytes left as they are in parameter values: RFC 3986 unreserved characters.
-const VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// A BitTorrent v1 magnet link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,12 +91,8 @@ impl MagnetLink {
             .and_then(|_| uri.get(8..))
             .ok_or(MagnetError::NotMagnet)?;
         let query = query.split('#').next().unwrap_or_default();
-        let mut link = MagnetLink {
-            info_hash: [0; 20],
-            display_name: None,
-            trackers: Vec::new(),
-            web_seeds: Vec::new(),
-        };
+        let mut link =
+            MagnetLink { info_hash: [0; 20], display_name: None, trackers: Vec::new(), web_seeds: Vec::new() };
         let mut have_hash = false;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
@@ -109,9 +101,7 @@ impl MagnetLink {
                     let value = decode(raw, key)?;
                     if let Some(hash) = strip_prefix_ignore_case(&value, "urn:btih:") {
                         link.info_hash =
-                            parse_info_hash(hash).ok_or(MagnetError::InvalidInfoHash {
-                                value: hash.to_string(),
-                            })?;
+                            parse_info_hash(hash).ok_or(MagnetError::InvalidInfoHash { value: hash.to_string() })?;
                         have_hash = true;
                     }
                 }
@@ -134,15 +124,12 @@ fn decode(raw: &str, key: &str) -> Result<String, MagnetError> {
     percent_decode_str(raw)
         .decode_utf8()
         .map(|s| s.into_owned())
-        .map_err(|_| MagnetError::NotUtf8 {
-            key: key.to_string(),
-        })
+        .map_err(|_| MagnetError::NotUtf8 { key: key.to_string() })
 }
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
 }
 
 /// 40 hex digits (any case) or 32 RFC 4648 base32 characters (any case, no padding).
@@ -213,8 +200,7 @@ mod tests {
         assert_eq!(hex::encode(link.info_hash), HASH_HEX);
         assert_eq!(link.display_name.as_deref(), Some("a b+c"));
         assert!(link.trackers.is_empty() && link.web_seeds.is_empty());
-        let upper =
-            MagnetLink::parse(&format!("magnet:?xt=urn:BTIH:{}", HASH_HEX.to_uppercase())).unwrap();
+        let upper = MagnetLink::parse(&format!("magnet:?xt=urn:BTIH:{}", HASH_HEX.to_uppercase())).unwrap();
         assert_eq!(hex::encode(upper.info_hash), HASH_HEX);
     }
 
@@ -222,19 +208,11 @@ mod tests {
     fn reports_errors() {
         assert_eq!(MagnetLink::parse("http://x"), Err(MagnetError::NotMagnet));
         assert_eq!(MagnetLink::parse("magnet:"), Err(MagnetError::NotMagnet));
-        assert_eq!(
-            MagnetLink::parse("magnet:?dn=x"),
-            Err(MagnetError::MissingInfoHash)
-        );
-        assert_eq!(
-            MagnetLink::parse("magnet:?xt=urn:btmh:1220ab"),
-            Err(MagnetError::MissingInfoHash)
-        );
+        assert_eq!(MagnetLink::parse("magnet:?dn=x"), Err(MagnetError::MissingInfoHash));
+        assert_eq!(MagnetLink::parse("magnet:?xt=urn:btmh:1220ab"), Err(MagnetError::MissingInfoHash));
         assert_eq!(
             MagnetLink::parse("magnet:?xt=urn:btih:xyz"),
-            Err(MagnetError::InvalidInfoHash {
-                value: "xyz".into()
-            })
+            Err(MagnetError::InvalidInfoHash { value: "xyz".into() })
         );
         assert!(matches!(
             MagnetLink::parse(&format!("magnet:?xt=urn:btih:{}", "g".repeat(40))),

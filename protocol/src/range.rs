@@ -121,26 +121,18 @@ fn parse_specs(header: &str) -> Option<Vec<Spec>> {
 fn resolve(specs: &[Spec], len: u64) -> RangeOutcome {
     if len == 0 {
         let wants_suffix = specs.iter().any(|s| matches!(s, Spec::Suffix(n) if *n > 0));
-        return if wants_suffix {
-            RangeOutcome::Ignore
-        } else {
-            RangeOutcome::Unsatisfiable
-        };
+        return if wants_suffix { RangeOutcome::Ignore } else { RangeOutcome::Unsatisfiable };
     }
     let last_byte = len - 1;
     let mut ranges: Vec<ByteRange> = specs
         .iter()
         .filter_map(|spec| match *spec {
             Spec::FromTo(first, _) if first >= len => None,
-            Spec::FromTo(first, last) => Some(ByteRange {
-                start: first,
-                end_inclusive: last.map_or(last_byte, |l| l.min(last_byte)),
-            }),
+            Spec::FromTo(first, last) => {
+                Some(ByteRange { start: first, end_inclusive: last.map_or(last_byte, |l| l.min(last_byte)) })
+            }
             Spec::Suffix(0) => None,
-            Spec::Suffix(n) => Some(ByteRange {
-                start: len - n.min(len),
-                end_inclusive: last_byte,
-            }),
+            Spec::Suffix(n) => Some(ByteRange { start: len - n.min(len), end_inclusive: last_byte }),
         })
         .collect();
     if ranges.is_empty() {
@@ -172,9 +164,7 @@ fn number(text: &str) -> Option<u64> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some(text.bytes().fold(0u64, |n, d| {
-        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-    }))
+    Some(text.bytes().fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0'))))
 }
 
 fn is_ows(c: char) -> bool {
@@ -206,29 +196,19 @@ pub fn http_date(unix_secs: u64) -> String {
 ///   the current `Last-Modified` second (`last_modified_unix_secs`).
 /// - Anything else (unparseable, no current validator of that kind) does not match: the
 ///   caller then ignores `Range` and serves the whole representation with `200`.
-pub fn if_range_matches(
-    if_range: &str,
-    current_etag: Option<&str>,
-    last_modified_unix_secs: Option<u64>,
-) -> bool {
+pub fn if_range_matches(if_range: &str, current_etag: Option<&str>, last_modified_unix_secs: Option<u64>) -> bool {
     let value = if_range.trim_matches(is_ows);
     if value.starts_with("W/") {
         return false;
     }
     if value.starts_with('"') {
-        return match (
-            strong_opaque_tag(value),
-            current_etag.and_then(|e| strong_opaque_tag(e.trim_matches(is_ows))),
-        ) {
+        return match (strong_opaque_tag(value), current_etag.and_then(|e| strong_opaque_tag(e.trim_matches(is_ows)))) {
             (Some(theirs), Some(ours)) => theirs == ours,
             _ => false,
         };
     }
     match (httpdate::parse_http_date(value), last_modified_unix_secs) {
-        (Ok(date), Some(secs)) => date
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() == secs)
-            .unwrap_or(false),
+        (Ok(date), Some(secs)) => date.duration_since(UNIX_EPOCH).map(|d| d.as_secs() == secs).unwrap_or(false),
         _ => false,
     }
 }
@@ -237,9 +217,7 @@ pub fn if_range_matches(
 /// (RFC 9110 `etagc`: 0x21, 0x23-0x7E, obs-text).
 fn strong_opaque_tag(tag: &str) -> Option<&str> {
     let inner = tag.strip_prefix('"')?.strip_suffix('"')?;
-    let valid = inner
-        .bytes()
-        .all(|b| b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80);
+    let valid = inner.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80);
     valid.then_some(inner)
 }
 

@@ -54,30 +54,12 @@ mod tests {
 
     /// Pairs produced by npm short-uuid 5.2.0 (`require('short-uuid')().fromUUID(u)`).
     const KNOWN: [(&str, &str); 6] = [
-        (
-            "00000000-0000-0000-0000-000000000000",
-            "1111111111111111111111",
-        ),
-        (
-            "00000000-0000-0000-0000-000000000001",
-            "1111111111111111111112",
-        ),
-        (
-            "ffffffff-ffff-ffff-ffff-ffffffffffff",
-            "xBuEXKpA6iqZQK5Kf2TnkV",
-        ),
-        (
-            "3cc8fa5f-7a6b-4b52-9f4a-1f7b0c1c9e2d",
-            "8vmbAPcDYWCMgEzxNuorHP",
-        ),
-        (
-            "0000ffff-0000-4000-8000-000000000abc",
-            "112C7xFGbuS8JEnx4Z3x75",
-        ),
-        (
-            "f47ac10b-58cc-4372-a567-0e02b2c3d479",
-            "wbZ3JKfFLhyPheLFGhcSwM",
-        ),
+        ("00000000-0000-0000-0000-000000000000", "1111111111111111111111"),
+        ("00000000-0000-0000-0000-000000000001", "1111111111111111111112"),
+        ("ffffffff-ffff-ffff-ffff-ffffffffffff", "xBuEXKpA6iqZQK5Kf2TnkV"),
+        ("3cc8fa5f-7a6b-4b52-9f4a-1f7b0c1c9e2d", "8vmbAPcDYWCMgEzxNuorHP"),
+        ("0000ffff-0000-4000-8000-000000000abc", "112C7xFGbuS8JEnx4Z3x75"),
+        ("f47ac10b-58cc-4372-a567-0e02b2c3d479", "wbZ3JKfFLhyPheLFGhcSwM"),
     ];
 
     #[test]
@@ -92,10 +74,7 @@ mod tests {
     #[test]
     fn accepts_unpadded_and_rejects_bad_input() {
         assert_eq!(decode("2"), Some(Uuid::from_u128(1)));
-        assert_eq!(
-            decode("112C7xFGbuS8JEnx4Z3x75"),
-            decode("2C7xFGbuS8JEnx4Z3x75")
-        );
+        assert_eq!(decode("112C7xFGbuS8JEnx4Z3x75"), decode("2C7xFGbuS8JEnx4Z3x75"));
         assert_eq!(decode(""), None);
         assert_eq!(decode("0"), None); // not in the alphabet
         assert_eq!(decode("I"), None);

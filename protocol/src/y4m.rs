@@ -156,11 +156,7 @@ pub fn parse_header(buf: &[u8]) -> Result<(Y4mHeader, usize), Y4mError> {
         return Err(Y4mError::BadMagic);
     }
     let Some(end) = buf.iter().take(MAX_HEADER_LEN).position(|&b| b == b'\n') else {
-        return Err(if buf.len() >= MAX_HEADER_LEN {
-            Y4mError::HeaderTooLong
-        } else {
-            Y4mError::Incomplete
-        });
+        return Err(if buf.len() >= MAX_HEADER_LEN { Y4mError::HeaderTooLong } else { Y4mError::Incomplete });
     };
     let line = &buf[..end];
     if line.len() < MAGIC.len() || (line.len() > MAGIC.len() && line[MAGIC.len()] != b' ') {
@@ -266,9 +262,7 @@ fn parse_chroma(value: &str) -> Result<(Chroma, u8), Y4mError> {
             ("mono", if depth.is_empty() { "8" } else { depth })
         }
         _ => match value.split_once('p') {
-            Some((layout, depth)) if !depth.is_empty() && depth.bytes().all(|b| b.is_ascii_digit()) => {
-                (layout, depth)
-            }
+            Some((layout, depth)) if !depth.is_empty() && depth.bytes().all(|b| b.is_ascii_digit()) => (layout, depth),
             _ => (value, "8"),
         },
     };

@@ -16,10 +16,7 @@ use shoal_protocol::torrent::{info_hash_of, Metainfo};
 /// Bytes of a valid torrent with some bytes changed, inserted or removed: exercises the deep
 /// paths that random bytes rarely reach.
 fn mutated_torrent() -> impl Strategy<Value = Vec<u8>> {
-    let edits = vec(
-        (any::<u8>(), any::<prop::sample::Index>(), any::<u8>()),
-        1..6,
-    );
+    let edits = vec((any::<u8>(), any::<prop::sample::Index>(), any::<u8>()), 1..6);
     (support::metainfo(), edits).prop_map(|(m, edits)| {
         let mut bytes = m.to_bytes();
         for (kind, at, byte) in edits {
@@ -39,11 +36,7 @@ fn mutated_torrent() -> impl Strategy<Value = Vec<u8>> {
 
 fn check_bencode(bytes: &[u8]) {
     if let Ok(value) = bencode::decode(bytes) {
-        assert_eq!(
-            bencode::encode(&value),
-            bytes,
-            "accepted input must be canonical"
-        );
+        assert_eq!(bencode::encode(&value), bytes, "accepted input must be canonical");
     }
     let _ = bencode::raw_dict_value(bytes, b"info");
 }
@@ -59,16 +52,10 @@ fn check_range(header: &str, len: u64) {
     if let RangeOutcome::Satisfiable(ranges) = parse_range(header, len) {
         assert!(!ranges.is_empty() && ranges.len() <= shoal_protocol::range::MAX_RANGES);
         for pair in ranges.windows(2) {
-            assert!(
-                pair[0].end_inclusive + 1 < pair[1].start,
-                "sorted and disjoint: {header:?}"
-            );
+            assert!(pair[0].end_inclusive + 1 < pair[1].start, "sorted and disjoint: {header:?}");
         }
         for r in ranges {
-            assert!(
-                r.start <= r.end_inclusive && r.end_inclusive < len,
-                "{header:?} {len}"
-            );
+            assert!(r.start <= r.end_inclusive && r.end_inclusive < len, "{header:?} {len}");
         }
     }
 }

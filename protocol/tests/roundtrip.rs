@@ -107,11 +107,7 @@ fn spec() -> impl Strategy<Value = Spec> {
 fn model(specs: &[Spec], len: u64) -> RangeOutcome {
     if len == 0 {
         let suffix = specs.iter().any(|s| matches!(s, Spec::Suffix(n) if *n > 0));
-        return if suffix {
-            RangeOutcome::Ignore
-        } else {
-            RangeOutcome::Unsatisfiable
-        };
+        return if suffix { RangeOutcome::Ignore } else { RangeOutcome::Unsatisfiable };
     }
     let mut wanted = vec![false; len as usize];
     for s in specs {
@@ -138,10 +134,7 @@ fn model(specs: &[Spec], len: u64) -> RangeOutcome {
             while i < wanted.len() && wanted[i] {
                 i += 1;
             }
-            runs.push(ByteRange {
-                start: start as u64,
-                end_inclusive: i as u64 - 1,
-            });
+            runs.push(ByteRange { start: start as u64, end_inclusive: i as u64 - 1 });
         } else {
             i += 1;
         }

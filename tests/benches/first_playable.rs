@@ -22,9 +22,7 @@ fn cpu_seconds(pid: u32) -> f64 {
 }
 
 fn has_resolution(video: &serde_json::Value, height: u64) -> bool {
-    video["files"]
-        .as_array()
-        .is_some_and(|files| files.iter().any(|f| f["resolution"]["id"].as_u64() == Some(height)))
+    video["files"].as_array().is_some_and(|files| files.iter().any(|f| f["resolution"]["id"].as_u64() == Some(height)))
 }
 
 fn main() -> Result<()> {

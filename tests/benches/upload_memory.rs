@@ -41,7 +41,13 @@ fn main() -> Result<()> {
     let size = write_y4m(&file, 1280, 720, 30, frames)?;
 
     std::thread::sleep(Duration::from_secs(1));
-    let idle = (0..10).map(|_| { std::thread::sleep(Duration::from_millis(50)); rss_kib(pid) }).max().unwrap_or(0);
+    let idle = (0..10)
+        .map(|_| {
+            std::thread::sleep(Duration::from_millis(50));
+            rss_kib(pid)
+        })
+        .max()
+        .unwrap_or(0);
 
     let done = Arc::new(AtomicBool::new(false));
     let sampler = {

@@ -47,10 +47,7 @@ pub struct UploadForm<'a> {
 
 impl ApiClient {
     pub fn anonymous(base: &str) -> Result<ApiClient> {
-        let http = Client::builder()
-            .timeout(Duration::from_secs(300))
-            .build()
-            .context("building HTTP client")?;
+        let http = Client::builder().timeout(Duration::from_secs(300)).build().context("building HTTP client")?;
         Ok(ApiClient { base: base.trim_end_matches('/').to_string(), http, token: None })
     }
 
@@ -139,9 +136,7 @@ impl ApiClient {
     /// The id of the logged-in user's first channel (`videoChannels[0].id`).
     pub fn default_channel_id(&self) -> Result<u64> {
         let me = self.me()?;
-        me["videoChannels"][0]["id"]
-            .as_u64()
-            .ok_or_else(|| anyhow!("users/me has no videoChannels[0].id: {me}"))
+        me["videoChannels"][0]["id"].as_u64().ok_or_else(|| anyhow!("users/me has no videoChannels[0].id: {me}"))
     }
 
     /// `POST /api/v1/users` (admin): creates a user with a video quota.
@@ -154,11 +149,8 @@ impl ApiClient {
             "videoQuota": video_quota,
             "videoQuotaDaily": -1,
         });
-        let resp = self
-            .authed(self.http.post(self.url("/api/v1/users")))
-            .json(&body)
-            .send()
-            .context("POST /api/v1/users")?;
+        let resp =
+            self.authed(self.http.post(self.url("/api/v1/users"))).json(&body).send().context("POST /api/v1/users")?;
         json_ok(resp, "create user")
     }
 
@@ -223,7 +215,13 @@ impl ApiClient {
     }
 
     /// Polls the video until `done` holds, failing after `timeout`.
-    pub fn wait_video(&self, id: &str, timeout: Duration, what: &str, done: impl Fn(&Value) -> Result<bool>) -> Result<Value> {
+    pub fn wait_video(
+        &self,
+        id: &str,
+        timeout: Duration,
+        what: &str,
+        done: impl Fn(&Value) -> Result<bool>,
+    ) -> Result<Value> {
         let deadline = Instant::now() + timeout;
         let mut last = Value::Null;
         while Instant::now() < deadline {
@@ -265,14 +263,13 @@ fn tokens_from(body: Value) -> Result<Tokens> {
 
 /// Encodes a `multipart/form-data` body (RFC 7578): text fields, then an optional file part.
 fn multipart_body(fields: &[(&str, String)], file: Option<(&str, String, &str, Vec<u8>)>) -> (String, Vec<u8>) {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let boundary = format!("----shoal-tests-{nanos:x}-boundary");
     let mut body = Vec::new();
     for (name, value) in fields {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+        );
         body.extend_from_slice(value.as_bytes());
         body.extend_from_slice(b"\r\n");
     }
@@ -320,12 +317,8 @@ pub fn json_ok(resp: Response, what: &str) -> Result<Value> {
 /// Returns the body for further checks.
 pub fn expect_problem(resp: Response, expected: &[u16], what: &str) -> Result<Value> {
     let status = resp.status().as_u16();
-    let content_type = resp
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let content_type =
+        resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let text = resp.text().unwrap_or_default();
     if !expected.contains(&status) {
         bail!("{what}: expected status {expected:?}, got {status}: {text}");
@@ -337,10 +330,7 @@ pub fn expect_problem(resp: Response, expected: &[u16], what: &str) -> Result<Va
     if body["status"].as_u64() != Some(u64::from(status)) {
         bail!("{what}: error JSON `status` should be {status}: {body}");
     }
-    let message = ["detail", "error", "title"]
-        .iter()
-        .filter_map(|k| body[*k].as_str())
-        .find(|s| !s.trim().is_empty());
+    let message = ["detail", "error", "title"].iter().filter_map(|k| body[*k].as_str()).find(|s| !s.trim().is_empty());
     if message.is_none() {
         bail!("{what}: error JSON has no human-readable detail/error/title: {body}");
     }

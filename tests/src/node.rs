@@ -95,22 +95,14 @@ password = "{ADMIN_PASSWORD}"
         let data_dir = dir.path().join("data");
         let config_path = dir.path().join("shoal.toml");
         let mut table = self.table;
-        let storage = table
-            .entry("storage".to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let storage = table.entry("storage".to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
         if let Some(storage) = storage.as_table_mut() {
             storage.insert("data_dir".into(), toml::Value::String(data_dir.display().to_string()));
         }
         let text = toml::to_string(&table).context("serialising test config")?;
         std::fs::write(&config_path, text).context("writing test config")?;
-        let mut node = TestNode {
-            dir,
-            config_path,
-            data_dir,
-            child: None,
-            listen: "127.0.0.1:0".into(),
-            base_url: String::new(),
-        };
+        let mut node =
+            TestNode { dir, config_path, data_dir, child: None, listen: "127.0.0.1:0".into(), base_url: String::new() };
         node.spawn()?;
         Ok(node)
     }
@@ -337,11 +329,7 @@ impl Drop for TestNode {
 }
 
 fn open_append(path: &Path) -> Result<File> {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("opening {}", path.display()))
+    OpenOptions::new().create(true).append(true).open(path).with_context(|| format!("opening {}", path.display()))
 }
 
 #[cfg(test)]

@@ -65,7 +65,8 @@ pub fn check_pieces(metainfo: &Metainfo, bytes: &[u8]) -> Result<()> {
 pub fn verify_file(http: &Client, file: &Value) -> Result<VerifiedFile> {
     let resolution = file["resolution"]["id"].as_u64().ok_or_else(|| anyhow!("file without resolution.id: {file}"))?;
     let file_url = file["fileUrl"].as_str().ok_or_else(|| anyhow!("file without fileUrl: {file}"))?.to_string();
-    let torrent_url = file["torrentUrl"].as_str().ok_or_else(|| anyhow!("file without torrentUrl: {file}"))?.to_string();
+    let torrent_url =
+        file["torrentUrl"].as_str().ok_or_else(|| anyhow!("file without torrentUrl: {file}"))?.to_string();
     let magnet = file["magnetUri"].as_str().ok_or_else(|| anyhow!("file without magnetUri: {file}"))?;
 
     let metainfo = fetch_torrent(http, &torrent_url)?;
@@ -110,12 +111,8 @@ fn check_ranges(http: &Client, url: &str, metainfo: &Metainfo, full: &[u8]) -> R
         if resp.status() != StatusCode::PARTIAL_CONTENT {
             bail!("GET {url} Range bytes={start}-{end}: expected 206, got {}", resp.status());
         }
-        let content_range = resp
-            .headers()
-            .get(reqwest::header::CONTENT_RANGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let content_range =
+            resp.headers().get(reqwest::header::CONTENT_RANGE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         if content_range != format!("bytes {start}-{end}/{len}") {
             bail!("Range bytes={start}-{end}: Content-Range `{content_range}`");
         }

@@ -30,7 +30,9 @@ fn unreadable_files_are_rejected_with_a_clear_error() -> Result<()> {
     let header_only = node.scratch().join("header-only.y4m");
     std::fs::write(&header_only, "YUV4MPEG2 W320 H240 F10:1 Ip A1:1 C420jpeg\n")?;
 
-    for (file, what) in [(&truncated, "truncated Y4M"), (&text, "text file named .mp4"), (&header_only, "Y4M with no frame")] {
+    for (file, what) in
+        [(&truncated, "truncated Y4M"), (&text, "text file named .mp4"), (&header_only, "Y4M with no frame")]
+    {
         let resp = admin.upload_raw(&UploadForm {
             file: Some(file),
             name: Some(what),
@@ -122,7 +124,13 @@ fn bad_credentials_and_tokens_are_rejected() -> Result<()> {
     expect_problem(bad.get("/api/v1/users/me")?, &[401], "users/me with a bad token")?;
     let clip = node.scratch().join("clip.y4m");
     write_y4m(&clip, 64, 48, 10, 3)?;
-    let form = UploadForm { file: Some(&clip), name: Some("a clip"), channel_id: Some("1".into()), privacy: None, description: None };
+    let form = UploadForm {
+        file: Some(&clip),
+        name: Some("a clip"),
+        channel_id: Some("1".into()),
+        privacy: None,
+        description: None,
+    };
     expect_problem(bad.upload_raw(&form)?, &[401], "upload with a bad token")?;
     expect_problem(anon.upload_raw(&form)?, &[401], "upload with no token")?;
     node.assert_alive()?;
@@ -156,7 +164,13 @@ fn oversized_and_over_quota_uploads_are_rejected() -> Result<()> {
     let big = node.scratch().join("big.y4m");
     let big_size = write_y4m(&big, 320, 240, 10, 10)?;
     assert!(big_size > 400_000);
-    let form = UploadForm { file: Some(&big), name: Some("too big"), channel_id: Some(channel), privacy: Some("1"), description: None };
+    let form = UploadForm {
+        file: Some(&big),
+        name: Some("too big"),
+        channel_id: Some(channel),
+        privacy: Some("1"),
+        description: None,
+    };
     expect_problem(admin.upload_raw(&form)?, &[400, 413], "upload over limits.max_upload_bytes")?;
     node.assert_alive()?;
 
@@ -200,8 +214,17 @@ fn bad_range_headers_never_cause_server_errors() -> Result<()> {
         node.assert_alive()?;
     }
 
-    let malformed = ["bytes=abc", "bytes=5-2", "items=0-1", "bytes=", "bytes=-", "bytes=0-1,,x", "bytes=--5",
-        "bytes=99999999999999999999999-", "bytes=0-18446744073709551616"];
+    let malformed = [
+        "bytes=abc",
+        "bytes=5-2",
+        "items=0-1",
+        "bytes=",
+        "bytes=-",
+        "bytes=0-1,,x",
+        "bytes=--5",
+        "bytes=99999999999999999999999-",
+        "bytes=0-18446744073709551616",
+    ];
     for header in malformed {
         let resp = http.get(&url).header("Range", header).send()?;
         let status = resp.status().as_u16();
@@ -221,8 +244,12 @@ fn bad_range_headers_never_cause_server_errors() -> Result<()> {
     assert_eq!(head.headers().get("content-length").and_then(|v| v.to_str().ok()), Some(size.to_string().as_str()));
 
     // No way out of the media folder.
-    for path in ["/static/web-videos/..%2F..%2Fshoal.toml", "/static/web-videos/%2e%2e/%2e%2e/shoal.toml",
-        "/static/web-videos/does-not-exist.mp4", "/lazy-static/torrents/..%2Fdb"] {
+    for path in [
+        "/static/web-videos/..%2F..%2Fshoal.toml",
+        "/static/web-videos/%2e%2e/%2e%2e/shoal.toml",
+        "/static/web-videos/does-not-exist.mp4",
+        "/lazy-static/torrents/..%2Fdb",
+    ] {
         let resp = http.get(node.url(path)).send()?;
         let status = resp.status().as_u16();
         assert!((400..500).contains(&status), "{path} answered {status}");

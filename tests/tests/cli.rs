@@ -39,7 +39,10 @@ fn every_command_has_help() -> Result<()> {
 fn config_print_applies_file_then_env_then_flags() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("shoal.toml");
-    std::fs::write(&file, "[transcoding]\nspeed = 4\n[storage]\ndata_dir = \"/from-file\"\n[admin]\npassword = \"file-secret\"\n")?;
+    std::fs::write(
+        &file,
+        "[transcoding]\nspeed = 4\n[storage]\ndata_dir = \"/from-file\"\n[admin]\npassword = \"file-secret\"\n",
+    )?;
     let out = run_with_timeout(
         shoal()?
             .args(["config", "print", "--listen", "127.0.0.1:7000"])
@@ -51,7 +54,8 @@ fn config_print_applies_file_then_env_then_flags() -> Result<()> {
         Duration::from_secs(30),
     )?;
     assert!(out.status.success(), "{}", out.describe());
-    let printed: toml::Table = toml::from_str(&out.stdout).map_err(|e| anyhow::anyhow!("not TOML: {e}\n{}", out.stdout))?;
+    let printed: toml::Table =
+        toml::from_str(&out.stdout).map_err(|e| anyhow::anyhow!("not TOML: {e}\n{}", out.stdout))?;
     assert_eq!(printed["listen"].as_str(), Some("127.0.0.1:7000"), "flag beats env");
     assert_eq!(printed["storage"]["data_dir"].as_str(), Some("/from-env"), "env beats file");
     assert_eq!(printed["transcoding"]["speed"].as_integer(), Some(4), "file beats defaults");

@@ -52,5 +52,4 @@ fn libtorrent_downloads_a_published_file_from_the_web_seed_alone() -> Result<()>
     let saved = std::fs::read(save_dir.join(&checked.metainfo.info.name))?;
     assert!(saved == checked.bytes, "libtorrent's file differs from the web seed's bytes");
     node.assert_alive()
-
 }

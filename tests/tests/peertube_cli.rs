@@ -38,7 +38,17 @@ fn peertube_cli_gets_a_token_and_uploads_a_video_that_publishes() -> Result<()> 
     let file_arg = file.to_string_lossy().to_string();
     let out = run_with_timeout(
         cli(&home)?.args([
-            "upload", "-u", node.base_url(), "-U", ADMIN_USERNAME, "-p", ADMIN_PASSWORD, "-f", &file_arg, "-n", name,
+            "upload",
+            "-u",
+            node.base_url(),
+            "-U",
+            ADMIN_USERNAME,
+            "-p",
+            ADMIN_PASSWORD,
+            "-f",
+            &file_arg,
+            "-n",
+            name,
         ]),
         Duration::from_secs(300),
     )?;

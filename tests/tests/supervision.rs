@@ -40,9 +40,8 @@ fn a_failing_job_is_retried_then_reported_while_others_publish() -> Result<()> {
     let doomed = admin.upload(&clip, "FAILME clip")?;
     let fine = admin.upload(&clip, "a normal clip")?;
 
-    let failed = admin.wait_video(&doomed.uuid, Duration::from_secs(120), "failed", |v| {
-        Ok(v["state"]["id"].as_u64() == Some(7))
-    })?;
+    let failed = admin
+        .wait_video(&doomed.uuid, Duration::from_secs(120), "failed", |v| Ok(v["state"]["id"].as_u64() == Some(7)))?;
     // Three attempts with 200 ms then 400 ms between them.
     assert!(started.elapsed() >= Duration::from_millis(600), "failed too fast for 3 attempts with backoff");
     assert_eq!(failed["state"]["label"], "Transcoding failed");

@@ -126,10 +126,8 @@ fn start_nginx(dir: &Path, root: &Path, port: u16) -> Child {
         ),
     )
     .expect("writing nginx.conf");
-    let nginx = ["/usr/sbin/nginx", "nginx"]
-        .into_iter()
-        .find(|p| Path::new(p).exists() || *p == "nginx")
-        .unwrap_or("nginx");
+    let nginx =
+        ["/usr/sbin/nginx", "nginx"].into_iter().find(|p| Path::new(p).exists() || *p == "nginx").unwrap_or("nginx");
     Command::new(nginx)
         .arg("-p")
         .arg(dir)
@@ -231,7 +229,9 @@ fn main() {
     let _ = std::fs::read(&file);
 
     let me = std::process::id();
-    println!("web seed vs nginx: {mib} MiB file, {conns} connections, {secs} s per run, {rounds} rounds (A/B interleaved)");
+    println!(
+        "web seed vs nginx: {mib} MiB file, {conns} connections, {secs} s per run, {rounds} rounds (A/B interleaved)"
+    );
     println!("{:<8} {:<6} {:>12} {:>10} {:>12} {:>10}", "range", "server", "req/s", "MB/s", "req/CPU-s", "non-2xx");
     for (label, chunk) in [("16KiB", 16u64 << 10), ("1MiB", 1u64 << 20)] {
         let (mut s_rps, mut n_rps, mut s_bps, mut n_bps) = (vec![], vec![], vec![], vec![]);
@@ -244,7 +244,12 @@ fn main() {
                 let per_cpu = if cpu > 0.0 { r.requests_per_sec * secs as f64 / cpu } else { 0.0 };
                 println!(
                     "{:<8} {:<6} {:>12.0} {:>10.1} {:>12.0} {:>10}",
-                    label, server, r.requests_per_sec, r.bytes_per_sec / 1e6, per_cpu, r.non_2xx
+                    label,
+                    server,
+                    r.requests_per_sec,
+                    r.bytes_per_sec / 1e6,
+                    per_cpu,
+                    r.non_2xx
                 );
                 if server == "nginx" {
                     n_rps.push(r.requests_per_sec);

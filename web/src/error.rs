@@ -122,8 +122,8 @@ impl IntoResponse for ApiError {
             invalid_params: self.invalid_params.as_ref(),
         };
         let json = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
-        let mut response = (self.status, [(header::CONTENT_TYPE, "application/json; charset=utf-8")], json)
-            .into_response();
+        let mut response =
+            (self.status, [(header::CONTENT_TYPE, "application/json; charset=utf-8")], json).into_response();
         for (name, value) in self.headers {
             response.headers_mut().insert(name, value);
         }

@@ -126,7 +126,11 @@ impl ServedFile {
         match request.get(header::IF_RANGE) {
             None => true,
             Some(value) => value.to_str().is_ok_and(|v| {
-                range::if_range_matches(v, self.open.etag.as_ref().and_then(|e| e.to_str().ok()), self.open.modified_secs)
+                range::if_range_matches(
+                    v,
+                    self.open.etag.as_ref().and_then(|e| e.to_str().ok()),
+                    self.open.modified_secs,
+                )
             }),
         }
     }
@@ -286,8 +290,8 @@ fn stream_parts(
                     reader.file.read_exact_at(&mut buffer.space()[..len], offset)?;
                     Ok(buffer.freeze(len))
                 })
-                    .await
-                    .map_err(std::io::Error::other)??;
+                .await
+                .map_err(std::io::Error::other)??;
                 Ok(Some((bytes, (file, queue))))
             }
         }

@@ -70,7 +70,12 @@ impl UploadLimits {
 /// quota), counted like `Shoal::used_quota` (original plus transcoded files).
 pub fn used_quota_daily(shoal: &Shoal, account_id: u64) -> Result<u64, ApiError> {
     let cutoff = time::OffsetDateTime::now_utc() - time::Duration::days(1);
-    let query = VideoListQuery { start: 0, count: usize::MAX, sort: VideoSort::CreatedAtDesc, viewer_account: Some(account_id) };
+    let query = VideoListQuery {
+        start: 0,
+        count: usize::MAX,
+        sort: VideoSort::CreatedAtDesc,
+        viewer_account: Some(account_id),
+    };
     let (_, videos) = shoal.list_videos(&query)?;
     let mut used = 0u64;
     for video in videos.iter().filter(|v| v.account_id == account_id) {
@@ -108,7 +113,12 @@ impl UploadFile {
     pub async fn open_at(path: PathBuf, offset: u64) -> Result<Self, ApiError> {
         let mut file = tokio::fs::OpenOptions::new().write(true).open(&path).await?;
         file.seek(std::io::SeekFrom::Start(offset)).await?;
-        Ok(Self { path, writer: BufWriter::with_capacity(WRITE_BUFFER_BYTES, file), len: offset, delete_on_drop: false })
+        Ok(Self {
+            path,
+            writer: BufWriter::with_capacity(WRITE_BUFFER_BYTES, file),
+            len: offset,
+            delete_on_drop: false,
+        })
     }
 
     /// Appends `chunk`, refusing it when the file would exceed `limits`.
@@ -162,11 +172,7 @@ impl Drop for UploadFile {
 /// A client-supplied file name reduced to a safe, short display name.
 pub fn sanitize_filename(name: Option<&str>) -> String {
     let base = name.unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     if cleaned.trim().is_empty() {
         "upload".to_owned()
     } else {

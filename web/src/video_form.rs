@@ -111,7 +111,10 @@ impl VideoForm {
             Some(name) => {
                 let len = name.trim().chars().count();
                 if !(3..=120).contains(&len) {
-                    return Err(ApiError::invalid_param("name", "Should have a video name between 3 and 120 characters long"));
+                    return Err(ApiError::invalid_param(
+                        "name",
+                        "Should have a video name between 3 and 120 characters long",
+                    ));
                 }
                 Some(name.trim().to_owned())
             }
@@ -124,13 +127,18 @@ impl VideoForm {
                     .parse::<u64>()
                     .map_err(|_| ApiError::invalid_param("channelId", "Should have correct video channel id"))?,
             ),
-            None if complete => return Err(ApiError::invalid_param("channelId", "Should have correct video channel id")),
+            None if complete => {
+                return Err(ApiError::invalid_param("channelId", "Should have correct video channel id"))
+            }
             None => None,
         };
         let description = match self.description.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(d) if d.chars().count() > 10_000 => {
-                return Err(ApiError::invalid_param("description", "Should have a description of at most 10000 characters"))
+                return Err(ApiError::invalid_param(
+                    "description",
+                    "Should have a description of at most 10000 characters",
+                ))
             }
             Some(d) => Some(d.to_owned()),
         };
@@ -159,11 +167,17 @@ impl VideoForm {
             return Err(ApiError::invalid_param("tags", format!("Tag {bad:?} should be 2 to 30 characters long")));
         }
         let nsfw = optional_bool(&self.nsfw, "nsfw")?.unwrap_or(false);
-        let comments_enabled = match (&self.comments_policy, optional_bool(&self.comments_enabled, "commentsEnabled")?) {
+        let comments_enabled = match (&self.comments_policy, optional_bool(&self.comments_enabled, "commentsEnabled")?)
+        {
             (Some(policy), _) => match policy.trim() {
                 "1" | "3" => true,
                 "2" => false,
-                _ => return Err(ApiError::invalid_param("commentsPolicy", "Should have a valid comments policy (1 to 3)")),
+                _ => {
+                    return Err(ApiError::invalid_param(
+                        "commentsPolicy",
+                        "Should have a valid comments policy (1 to 3)",
+                    ))
+                }
             },
             (None, enabled) => enabled.unwrap_or(true),
         };

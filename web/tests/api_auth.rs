@@ -32,7 +32,8 @@ async fn ping_config_and_unknown_routes() {
 async fn password_and_refresh_grants() {
     let node = start().await;
     let client = node.get("/api/v1/oauth-clients/local", None).await.json();
-    let (id, secret) = (client["client_id"].as_str().unwrap().to_owned(), client["client_secret"].as_str().unwrap().to_owned());
+    let (id, secret) =
+        (client["client_id"].as_str().unwrap().to_owned(), client["client_secret"].as_str().unwrap().to_owned());
 
     let granted = node.login_json(ADMIN, ADMIN_PASSWORD).await;
     assert_eq!(granted.status, StatusCode::OK);
@@ -59,7 +60,12 @@ async fn password_and_refresh_grants() {
     let refreshed = node
         .post_form(
             "/api/v1/users/token",
-            &[("client_id", &id), ("client_secret", &secret), ("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+            &[
+                ("client_id", &id),
+                ("client_secret", &secret),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh),
+            ],
         )
         .await;
     assert_eq!(refreshed.status, StatusCode::OK, "{}", String::from_utf8_lossy(&refreshed.body));
@@ -71,13 +77,24 @@ async fn password_and_refresh_grants() {
     node.login_json("nobody", "whatever-password").await.assert_error(400, Some("invalid_grant"));
     node.post_form(
         "/api/v1/users/token",
-        &[("client_id", "nope"), ("client_secret", "nope"), ("grant_type", "password"), ("username", ADMIN), ("password", ADMIN_PASSWORD)],
+        &[
+            ("client_id", "nope"),
+            ("client_secret", "nope"),
+            ("grant_type", "password"),
+            ("username", ADMIN),
+            ("password", ADMIN_PASSWORD),
+        ],
     )
     .await
     .assert_error(400, Some("invalid_client"));
     node.post_form(
         "/api/v1/users/token",
-        &[("client_id", &id), ("client_secret", &secret), ("grant_type", "refresh_token"), ("refresh_token", "garbage")],
+        &[
+            ("client_id", &id),
+            ("client_secret", &secret),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "garbage"),
+        ],
     )
     .await
     .assert_error(400, Some("invalid_grant"));
@@ -97,9 +114,11 @@ async fn password_and_refresh_grants() {
 
     // Revoking ends the token.
     let revoke = node
-        .send(common::request(axum::http::Method::POST, "/api/v1/users/revoke-token", Some(&new_access))
-            .body(axum::body::Body::empty())
-            .unwrap())
+        .send(
+            common::request(axum::http::Method::POST, "/api/v1/users/revoke-token", Some(&new_access))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
         .await;
     assert_eq!(revoke.status, StatusCode::OK);
     node.get("/api/v1/users/me", Some(&new_access)).await.assert_error(401, Some("invalid_token"));
@@ -128,18 +147,22 @@ async fn admin_creates_users_and_channels_are_listed() {
     assert_eq!(me["videoQuota"], 1 << 20);
 
     // Non-admins cannot create or list users.
-    let body = serde_json::json!({"username": "mallory", "password": "password-123", "email": "m@example.org", "role": 2});
+    let body =
+        serde_json::json!({"username": "mallory", "password": "password-123", "email": "m@example.org", "role": 2});
     node.post_json("/api/v1/users", Some(&user_token), &body).await.assert_error(403, None);
     node.get("/api/v1/users", Some(&user_token)).await.assert_error(403, None);
     // Duplicate username: conflict; malformed JSON: 400.
     let admin = node.admin_token().await;
-    let dup = serde_json::json!({"username": "alice", "password": "password-123", "email": "a2@example.org", "role": 2});
+    let dup =
+        serde_json::json!({"username": "alice", "password": "password-123", "email": "a2@example.org", "role": 2});
     node.post_json("/api/v1/users", Some(&admin), &dup).await.assert_error(409, None);
     let bad = node
-        .send(common::request(axum::http::Method::POST, "/api/v1/users", Some(&admin))
-            .header("content-type", "application/json")
-            .body(axum::body::Body::from("{not json"))
-            .unwrap())
+        .send(
+            common::request(axum::http::Method::POST, "/api/v1/users", Some(&admin))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from("{not json"))
+                .unwrap(),
+        )
         .await;
     bad.assert_error(400, None);
 

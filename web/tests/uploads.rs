@@ -30,30 +30,60 @@ fn leftover_uploads(node: &Node) -> Vec<String> {
 async fn multipart_validation_errors_are_json_4xx() {
     let node = node().await;
     let admin = node.admin_token().await;
-    let admin_channel = node.get("/api/v1/users/me", Some(&admin)).await.json()["videoChannels"][0]["id"]
-        .as_u64()
-        .unwrap();
+    let admin_channel =
+        node.get("/api/v1/users/me", Some(&admin)).await.json()["videoChannels"][0]["id"].as_u64().unwrap();
     let (_alice, alice, alice_channel) = node.create_user("alice", 100_000).await;
     let ch = alice_channel.to_string();
     let video = tiny_y4m(2);
 
     // Authentication.
-    node.upload(None, &[Part::Field("name", "no token"), Part::Field("channelId", &ch), Part::File("videofile", "v.y4m", &video)])
-        .await
-        .assert_error(401, Some("invalid_token"));
-    node.upload(Some("bogus"), &[Part::Field("name", "bad token"), Part::Field("channelId", &ch), Part::File("videofile", "v.y4m", &video)])
-        .await
-        .assert_error(401, Some("invalid_token"));
+    node.upload(
+        None,
+        &[Part::Field("name", "no token"), Part::Field("channelId", &ch), Part::File("videofile", "v.y4m", &video)],
+    )
+    .await
+    .assert_error(401, Some("invalid_token"));
+    node.upload(
+        Some("bogus"),
+        &[Part::Field("name", "bad token"), Part::Field("channelId", &ch), Part::File("videofile", "v.y4m", &video)],
+    )
+    .await
+    .assert_error(401, Some("invalid_token"));
 
     // Missing or invalid fields.
     let cases: Vec<(Vec<Part<'_>>, &str)> = vec![
         (vec![Part::Field("name", "no file"), Part::Field("channelId", &ch)], "videofile"),
         (vec![Part::Field("channelId", &ch), Part::File("videofile", "v.y4m", &video)], "name"),
-        (vec![Part::Field("name", "ab"), Part::Field("channelId", &ch), Part::File("videofile", "v.y4m", &video)], "name"),
+        (
+            vec![Part::Field("name", "ab"), Part::Field("channelId", &ch), Part::File("videofile", "v.y4m", &video)],
+            "name",
+        ),
         (vec![Part::Field("name", "no channel"), Part::File("videofile", "v.y4m", &video)], "channelId"),
-        (vec![Part::Field("name", "bad channel"), Part::Field("channelId", "abc"), Part::File("videofile", "v.y4m", &video)], "channelId"),
-        (vec![Part::Field("name", "bad privacy"), Part::Field("channelId", &ch), Part::Field("privacy", "9"), Part::File("videofile", "v.y4m", &video)], "privacy"),
-        (vec![Part::Field("name", "empty file"), Part::Field("channelId", &ch), Part::File("videofile", "v.y4m", b"")], "videofile"),
+        (
+            vec![
+                Part::Field("name", "bad channel"),
+                Part::Field("channelId", "abc"),
+                Part::File("videofile", "v.y4m", &video),
+            ],
+            "channelId",
+        ),
+        (
+            vec![
+                Part::Field("name", "bad privacy"),
+                Part::Field("channelId", &ch),
+                Part::Field("privacy", "9"),
+                Part::File("videofile", "v.y4m", &video),
+            ],
+            "privacy",
+        ),
+        (
+            vec![
+                Part::Field("name", "empty file"),
+                Part::Field("channelId", &ch),
+                Part::File("videofile", "v.y4m", b""),
+            ],
+            "videofile",
+        ),
     ];
     for (parts, param) in &cases {
         let json = node.upload(Some(&alice), parts).await.assert_error(400, None);
@@ -62,19 +92,37 @@ async fn multipart_validation_errors_are_json_4xx() {
 
     // Someone else's channel, or no such channel.
     for channel in [admin_channel.to_string(), "999999".to_owned()] {
-        node.upload(Some(&alice), &[Part::Field("name", "wrong channel"), Part::Field("channelId", &channel), Part::File("videofile", "v.y4m", &video)])
-            .await
-            .assert_error(400, None);
+        node.upload(
+            Some(&alice),
+            &[
+                Part::Field("name", "wrong channel"),
+                Part::Field("channelId", &channel),
+                Part::File("videofile", "v.y4m", &video),
+            ],
+        )
+        .await
+        .assert_error(400, None);
     }
 
     // Too big for the instance: 413, checked from Content-Length...
     let big = vec![7u8; MAX_UPLOAD as usize + 4096];
     let admin_ch = admin_channel.to_string();
-    node.upload(Some(&admin), &[Part::Field("name", "too big"), Part::Field("channelId", &admin_ch), Part::File("videofile", "big.y4m", &big)])
-        .await
-        .assert_error(413, None);
+    node.upload(
+        Some(&admin),
+        &[
+            Part::Field("name", "too big"),
+            Part::Field("channelId", &admin_ch),
+            Part::File("videofile", "big.y4m", &big),
+        ],
+    )
+    .await
+    .assert_error(413, None);
     // ...and while streaming when there is no Content-Length.
-    let body = multipart(&[Part::Field("name", "too big streamed"), Part::Field("channelId", &admin_ch), Part::File("videofile", "big.y4m", &big)]);
+    let body = multipart(&[
+        Part::Field("name", "too big streamed"),
+        Part::Field("channelId", &admin_ch),
+        Part::File("videofile", "big.y4m", &big),
+    ]);
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body.chunks(8192).map(|c| Ok(c.to_vec())).collect();
     let req = request(Method::POST, "/api/v1/videos/upload", Some(&admin))
         .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
@@ -84,10 +132,17 @@ async fn multipart_validation_errors_are_json_4xx() {
 
     // Over the user's quota: 413 quota_reached (from Content-Length and while streaming).
     let over = vec![1u8; 150_000];
-    node.upload(Some(&alice), &[Part::Field("name", "over quota"), Part::Field("channelId", &ch), Part::File("videofile", "o.y4m", &over)])
-        .await
-        .assert_error(413, Some("quota_reached"));
-    let body = multipart(&[Part::Field("name", "over quota streamed"), Part::Field("channelId", &ch), Part::File("videofile", "o.y4m", &over)]);
+    node.upload(
+        Some(&alice),
+        &[Part::Field("name", "over quota"), Part::Field("channelId", &ch), Part::File("videofile", "o.y4m", &over)],
+    )
+    .await
+    .assert_error(413, Some("quota_reached"));
+    let body = multipart(&[
+        Part::Field("name", "over quota streamed"),
+        Part::Field("channelId", &ch),
+        Part::File("videofile", "o.y4m", &over),
+    ]);
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body.chunks(8192).map(|c| Ok(c.to_vec())).collect();
     let req = request(Method::POST, "/api/v1/videos/upload", Some(&alice))
         .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
@@ -98,7 +153,14 @@ async fn multipart_validation_errors_are_json_4xx() {
     // Not a video: a text file named .mp4 -> 4xx JSON.
     let text = b"this is not a video, just some text that happens to be named like one\n".repeat(20);
     let answer = node
-        .upload(Some(&alice), &[Part::Field("name", "text file"), Part::Field("channelId", &ch), Part::File("videofile", "notes.mp4", &text)])
+        .upload(
+            Some(&alice),
+            &[
+                Part::Field("name", "text file"),
+                Part::Field("channelId", &ch),
+                Part::File("videofile", "notes.mp4", &text),
+            ],
+        )
         .await;
     assert!(answer.status.is_client_error(), "{}", answer.status);
     answer.assert_error(answer.status.as_u16(), None);
@@ -230,7 +292,9 @@ async fn resumable_upload_survives_a_restart() {
     // Errors first.
     let (_, bob, _) = node.create_user("bob", -1).await;
     init_resumable(&node, &token, MAX_UPLOAD as usize + 1, &meta).await.assert_error(413, None);
-    init_resumable(&node, &token, video.len(), &serde_json::json!({"channelId": channel})).await.assert_error(400, None);
+    init_resumable(&node, &token, video.len(), &serde_json::json!({"channelId": channel}))
+        .await
+        .assert_error(400, None);
     init_resumable(&node, &bob, video.len(), &meta).await.assert_error(400, None); // not bob's channel
     let req = request(Method::POST, "/api/v1/videos/upload-resumable", Some(&token))
         .header(header::CONTENT_TYPE, "application/json")
@@ -253,9 +317,15 @@ async fn resumable_upload_survives_a_restart() {
     // Another user cannot touch the session; a wrong total is refused.
     put_chunk(&node, &path, &bob, &format!("bytes */{total}"), Vec::new()).await.assert_error(403, None);
     put_chunk(&node, &path, &token, &format!("bytes */{}", total + 1), Vec::new()).await.assert_error(400, None);
-    put_chunk(&node, "/api/v1/videos/upload-resumable?upload_id=0123456789abcdef0123456789abcdef", &token, &format!("bytes */{total}"), Vec::new())
-        .await
-        .assert_error(404, None);
+    put_chunk(
+        &node,
+        "/api/v1/videos/upload-resumable?upload_id=0123456789abcdef0123456789abcdef",
+        &token,
+        &format!("bytes */{total}"),
+        Vec::new(),
+    )
+    .await
+    .assert_error(404, None);
 
     // Restart the node: the session and its bytes are still there.
     let Node { dir, shoal, app } = node;
@@ -272,7 +342,8 @@ async fn resumable_upload_survives_a_restart() {
     assert_eq!(status.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(status.header("range"), Some(format!("bytes=0-{}", half - 1).as_str()));
 
-    let last = put_chunk(&node, &path, &token, &format!("bytes {half}-{}/{total}", total - 1), video[half..].to_vec()).await;
+    let last =
+        put_chunk(&node, &path, &token, &format!("bytes {half}-{}/{total}", total - 1), video[half..].to_vec()).await;
     assert_eq!(last.status, StatusCode::OK, "{}", String::from_utf8_lossy(&last.body));
     let created = last.json();
     let id = created["video"]["id"].as_u64().expect("video.id");

@@ -48,11 +48,11 @@ async fn full_and_single_ranges() {
 
     let cases: &[(&str, usize, usize)] = &[
         ("bytes=0-0", 0, 0),
-        ("bytes=10-16393", 10, 16393),      // 16 KiB, read inline
-        ("bytes=1000-", 1000, LEN - 1),     // open-ended, streamed
-        ("bytes=-500", LEN - 500, LEN - 1), // suffix
-        ("bytes=-99999999", 0, LEN - 1),    // suffix longer than the file
-        ("bytes=5-999999999", 5, LEN - 1),  // end clamped
+        ("bytes=10-16393", 10, 16393),       // 16 KiB, read inline
+        ("bytes=1000-", 1000, LEN - 1),      // open-ended, streamed
+        ("bytes=-500", LEN - 500, LEN - 1),  // suffix
+        ("bytes=-99999999", 0, LEN - 1),     // suffix longer than the file
+        ("bytes=5-999999999", 5, LEN - 1),   // end clamped
         ("bytes=100-1048675", 100, 1048675), // exactly 1 MiB
         ("bytes=200-1100000", 200, 1100000), // a bit more than 1 MiB
     ];
@@ -117,7 +117,9 @@ async fn head_and_conditionals() {
     let a = get_with(&node, &url(), Method::GET, &[("range", "bytes=0-99"), ("if-range", "\"other\"")]).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body.len(), LEN);
-    let a = get_with(&node, &url(), Method::GET, &[("range", "bytes=0-99"), ("if-range", "Mon, 01 Jan 2001 00:00:00 GMT")]).await;
+    let a =
+        get_with(&node, &url(), Method::GET, &[("range", "bytes=0-99"), ("if-range", "Mon, 01 Jan 2001 00:00:00 GMT")])
+            .await;
     assert_eq!(a.status, StatusCode::OK);
 
     // If-None-Match / If-Modified-Since: 304 without a body.
@@ -139,7 +141,11 @@ async fn head_and_conditionals() {
         &node,
         &url(),
         Method::OPTIONS,
-        &[("origin", "http://example.org"), ("access-control-request-method", "GET"), ("access-control-request-headers", "range,cache-control")],
+        &[
+            ("origin", "http://example.org"),
+            ("access-control-request-method", "GET"),
+            ("access-control-request-headers", "range,cache-control"),
+        ],
     )
     .await;
     assert!(pre.status.is_success());
@@ -228,11 +234,8 @@ async fn keep_alive_connection_serves_many_ranges() {
         };
         let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
         assert!(head.starts_with("http/1.1 206"), "{head}");
-        let length: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .map(|v| v.trim().parse().unwrap())
-            .unwrap();
+        let length: usize =
+            head.lines().find_map(|l| l.strip_prefix("content-length:")).map(|v| v.trim().parse().unwrap()).unwrap();
         while buffer.len() < head_end + length {
             let mut chunk = [0u8; 65536];
             let n = conn.read(&mut chunk).await.unwrap();

@@ -5,8 +5,8 @@
 use super::MediaError;
 use crate::config::TranscodingConfig;
 use rav1e::prelude::{
-    ChromaSamplePosition, ChromaSampling, Config, Context, EncoderConfig, EncoderStatus, Frame, FrameType,
-    PixelRange, Rational,
+    ChromaSamplePosition, ChromaSampling, Config, Context, EncoderConfig, EncoderStatus, Frame, FrameType, PixelRange,
+    Rational,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -59,11 +59,8 @@ pub fn effective_tiles(cfg: &TranscodingConfig) -> usize {
     if cfg.tiles > 0 {
         return cfg.tiles;
     }
-    let threads = if cfg.threads > 0 {
-        cfg.threads
-    } else {
-        std::thread::available_parallelism().map_or(1, usize::from)
-    };
+    let threads =
+        if cfg.threads > 0 { cfg.threads } else { std::thread::available_parallelism().map_or(1, usize::from) };
     threads.clamp(1, 16)
 }
 

@@ -56,7 +56,8 @@ impl FrameSource {
             .args(["-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe", "-"]);
         let mut child = ChildGuard::spawn(cmd)?;
         let stderr = StderrTail::collect(child.take_stderr());
-        let stdout = child.take_stdout().ok_or_else(|| MediaError::Io(std::io::Error::other("ffmpeg stdout missing")))?;
+        let stdout =
+            child.take_stdout().ok_or_else(|| MediaError::Io(std::io::Error::other("ffmpeg stdout missing")))?;
         let reader = match Y4mReader::new(stdout) {
             Ok(reader) => reader,
             Err(e) => {
@@ -72,7 +73,13 @@ impl FrameSource {
         Ok(Self::new(Input::Pipe(reader), Some((child, stderr)), header, layout, layout))
     }
 
-    fn new(input: Input, ffmpeg: Option<(ChildGuard, StderrTail)>, header: Y4mHeader, src: I420Layout, dst: I420Layout) -> Self {
+    fn new(
+        input: Input,
+        ffmpeg: Option<(ChildGuard, StderrTail)>,
+        header: Y4mHeader,
+        src: I420Layout,
+        dst: I420Layout,
+    ) -> Self {
         FrameSource { input: Some(input), ffmpeg, header, src, dst, rx: None, thread: None }
     }
 
@@ -158,7 +165,8 @@ fn pump<R: Read>(
     let mut scaler = (src != dst).then(|| I420Scaler::new(src, dst));
     let mut buf = Vec::with_capacity(reader.frame_len());
     while reader.read_frame(&mut buf)? {
-        let mut frame = Frame::<u8>::new_with_padding(dst.width as usize, dst.height as usize, ChromaSampling::Cs420, luma_padding);
+        let mut frame =
+            Frame::<u8>::new_with_padding(dst.width as usize, dst.height as usize, ChromaSampling::Cs420, luma_padding);
         match scaler.as_mut() {
             Some(scaler) => scaler.scale_into(&buf, &mut frame.planes)?,
             None => {

@@ -30,7 +30,14 @@ fn mux_err(e: muxide::api::MuxerError) -> MediaError {
 
 impl Mp4Output {
     /// Creates `path` for a `width` x `height` AV1 track (plus a 48 kHz stereo Opus track).
-    pub(crate) fn create(path: &Path, width: u32, height: u32, fps_num: u32, fps_den: u32, audio: bool) -> Result<Self, MediaError> {
+    pub(crate) fn create(
+        path: &Path,
+        width: u32,
+        height: u32,
+        fps_num: u32,
+        fps_den: u32,
+        audio: bool,
+    ) -> Result<Self, MediaError> {
         let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
         let fps = f64::from(fps_num) / f64::from(fps_den.max(1));
         let mut builder = MuxerBuilder::new(file).video(VideoCodec::Av1, width, height, fps).with_fast_start(true);

@@ -27,14 +27,8 @@ pub fn probe(cfg: &TranscodingConfig, path: &Path) -> Result<Probe, MediaError> 
     let mut file = File::open(path)?;
     let file_len = file.metadata()?.len();
     let mut head = Vec::with_capacity(y4m::MAX_HEADER_LEN + y4m::MAX_FRAME_HEADER_LEN);
-    (&mut file)
-        .take((y4m::MAX_HEADER_LEN + y4m::MAX_FRAME_HEADER_LEN) as u64)
-        .read_to_end(&mut head)?;
-    let probe = if head.starts_with(y4m::MAGIC) {
-        probe_y4m(&head, file_len)?
-    } else {
-        probe_ffprobe(cfg, path)?
-    };
+    (&mut file).take((y4m::MAX_HEADER_LEN + y4m::MAX_FRAME_HEADER_LEN) as u64).read_to_end(&mut head)?;
+    let probe = if head.starts_with(y4m::MAGIC) { probe_y4m(&head, file_len)? } else { probe_ffprobe(cfg, path)? };
     if probe.width > MAX_SIDE || probe.height > MAX_SIDE {
         return Err(MediaError::Unreadable(format!(
             "{}x{} is larger than the {MAX_SIDE} pixel limit",
@@ -122,8 +116,7 @@ struct FfprobeFormat {
 
 fn probe_ffprobe(cfg: &TranscodingConfig, path: &Path) -> Result<Probe, MediaError> {
     let mut cmd = Command::new(&cfg.ffprobe);
-    cmd.args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
-        .arg(super::ffmpeg_input(path));
+    cmd.args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"]).arg(super::ffmpeg_input(path));
     let json = match run_capped(cmd, PROBE_TIMEOUT, PROBE_MAX_OUTPUT) {
         Ok(json) => json,
         Err(MediaError::Ffmpeg { stderr, .. }) => {
@@ -136,8 +129,8 @@ fn probe_ffprobe(cfg: &TranscodingConfig, path: &Path) -> Result<Probe, MediaErr
 
 /// Turns ffprobe's JSON into a [`Probe`]: the first video stream that is not cover art.
 pub(crate) fn parse_ffprobe_json(json: &[u8]) -> Result<Probe, MediaError> {
-    let out: FfprobeOutput = serde_json::from_slice(json)
-        .map_err(|e| MediaError::Unreadable(format!("unexpected ffprobe output: {e}")))?;
+    let out: FfprobeOutput =
+        serde_json::from_slice(json).map_err(|e| MediaError::Unreadable(format!("unexpected ffprobe output: {e}")))?;
     let video = out
         .streams
         .iter()

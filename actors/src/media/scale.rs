@@ -10,7 +10,8 @@ use rav1e::prelude::Plane;
 /// Width for `height` that keeps the source aspect ratio, rounded to an even number
 /// (as ffmpeg's `scale=-2:H` does), at least 2.
 pub fn even_width_for(source_width: u32, source_height: u32, height: u32) -> u32 {
-    let w = (u64::from(source_width) * u64::from(height) + u64::from(source_height)) / (2 * u64::from(source_height.max(1)));
+    let w = (u64::from(source_width) * u64::from(height) + u64::from(source_height))
+        / (2 * u64::from(source_height.max(1)));
     (w as u32 * 2).max(2)
 }
 

@@ -14,7 +14,12 @@ pub const THUMBNAIL_WIDTH: u32 = 280;
 pub const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Writes a JPEG thumbnail of `source_path` to `out_path`.
-pub fn thumbnail(cfg: &TranscodingConfig, source_path: &Path, probe: &Probe, out_path: &Path) -> Result<(), MediaError> {
+pub fn thumbnail(
+    cfg: &TranscodingConfig,
+    source_path: &Path,
+    probe: &Probe,
+    out_path: &Path,
+) -> Result<(), MediaError> {
     let at = if probe.duration_secs.is_finite() && probe.duration_secs > 0.0 { probe.duration_secs / 3.0 } else { 0.0 };
     let mut cmd = Command::new(&cfg.ffmpeg);
     cmd.args(["-v", "error", "-nostdin", "-y", "-ss"])

@@ -52,16 +52,14 @@ fn run(req: &RungRequest, progress: &mut dyn FnMut(u64, u64), cancel: &AtomicBoo
     };
     let mut ctx = new_context(&params, req.cfg)?;
     source.start(ctx.new_frame().planes[0].cfg.xpad);
-    let audio = if req.probe.has_audio {
-        Some(AudioJob::start(req.cfg, req.source_path, audio_temp_path(req))?)
-    } else {
-        None
-    };
+    let audio =
+        if req.probe.has_audio { Some(AudioJob::start(req.cfg, req.source_path, audio_temp_path(req))?) } else { None };
     tracing::info!(
         source = %req.source_path.display(), width = out.width, height = out.height,
         bitrate_kbps = req.bitrate_kbps, audio = audio.is_some(), "transcoding rung"
     );
-    let mut mp4 = Mp4Output::create(req.out_path, out.width, out.height, header.fps_num, header.fps_den, audio.is_some())?;
+    let mut mp4 =
+        Mp4Output::create(req.out_path, out.width, out.height, header.fps_num, header.fps_den, audio.is_some())?;
     let total = req.probe.frames;
     let mut done = 0u64;
     let encoded = encode_all(

@@ -30,9 +30,7 @@ impl<R: Read> Y4mReader<R> {
             Y4mError::Incomplete => MediaError::Unreadable("truncated Y4M: header cut short".into()),
             other => MediaError::Unreadable(other.to_string()),
         })?;
-        let frame_len = header
-            .frame_len()
-            .ok_or_else(|| MediaError::Unreadable("Y4M frame size overflows".into()))?;
+        let frame_len = header.frame_len().ok_or_else(|| MediaError::Unreadable("Y4M frame size overflows".into()))?;
         Ok(Y4mReader { reader, header, frame_len, line, frames_read: 0 })
     }
 
@@ -57,9 +55,7 @@ impl<R: Read> Y4mReader<R> {
         }
         let frame_no = self.frames_read;
         y4m::parse_frame_header(&self.line).map_err(|e| match e {
-            Y4mError::Incomplete => {
-                MediaError::Unreadable(format!("truncated Y4M: frame {frame_no} header cut short"))
-            }
+            Y4mError::Incomplete => MediaError::Unreadable(format!("truncated Y4M: frame {frame_no} header cut short")),
             other => MediaError::Unreadable(format!("Y4M frame {frame_no}: {other}")),
         })?;
         buf.resize(self.frame_len, 0);
@@ -68,9 +64,9 @@ impl<R: Read> Y4mReader<R> {
                 self.frames_read += 1;
                 Ok(true)
             }
-            Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(MediaError::Unreadable(format!(
-                "truncated Y4M: frame {frame_no} is incomplete"
-            ))),
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => {
+                Err(MediaError::Unreadable(format!("truncated Y4M: frame {frame_no} is incomplete")))
+            }
             Err(e) => Err(e.into()),
         }
     }

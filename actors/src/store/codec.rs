@@ -22,8 +22,9 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
 /// Decodes a versioned record read from `tree`.
 pub fn decode<T: DeserializeOwned>(tree: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
     match bytes.split_first() {
-        Some((&RECORD_VERSION, body)) => serde_cbor::from_slice(body)
-            .map_err(|e| StoreError::Decode { tree, reason: e.to_string() }),
+        Some((&RECORD_VERSION, body)) => {
+            serde_cbor::from_slice(body).map_err(|e| StoreError::Decode { tree, reason: e.to_string() })
+        }
         Some((version, _)) => Err(StoreError::Decode {
             tree,
             reason: format!("unknown record version {version} (this build reads {RECORD_VERSION})"),

@@ -14,9 +14,8 @@ pub fn id_key(id: u64) -> [u8; 8] {
 
 /// Reads a numeric id key or index value.
 pub fn read_id(tree: &'static str, bytes: &[u8]) -> Result<u64, StoreError> {
-    let array: [u8; 8] = bytes
-        .try_into()
-        .map_err(|_| StoreError::Decode { tree, reason: format!("id of {} bytes", bytes.len()) })?;
+    let array: [u8; 8] =
+        bytes.try_into().map_err(|_| StoreError::Decode { tree, reason: format!("id of {} bytes", bytes.len()) })?;
     Ok(u64::from_be_bytes(array))
 }
 

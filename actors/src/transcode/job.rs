@@ -57,7 +57,11 @@ impl Actor for TranscodeJob {
     type State = TranscodeJobArgs;
     type Arguments = TranscodeJobArgs;
 
-    async fn pre_start(&self, myself: ActorRef<Self::Msg>, args: TranscodeJobArgs) -> Result<Self::State, ActorProcessingErr> {
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        args: TranscodeJobArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
         myself.cast(TranscodeJobMsg::Run)?;
         Ok(args)
     }
@@ -89,7 +93,10 @@ async fn run(myself: &ActorRef<TranscodeJobMsg>, s: &mut TranscodeJobArgs) -> Re
     }
     if let Some(marker) = s.config.transcoding.fault_injection_marker.as_deref() {
         if !marker.is_empty() && video.name.contains(marker) {
-            panic!("fault injection: video {uuid} name contains {marker:?} (rung {}p, attempt {})", job.height, s.attempt);
+            panic!(
+                "fault injection: video {uuid} name contains {marker:?} (rung {}p, attempt {})",
+                job.height, s.attempt
+            );
         }
     }
 
@@ -116,10 +123,8 @@ async fn run(myself: &ActorRef<TranscodeJobMsg>, s: &mut TranscodeJobArgs) -> Re
         .name(format!("transcode-{height}p"))
         .spawn(move || {
             let mut progress = |frames_done: u64, frames_total: u64| {
-                let _ = videos.cast(VideoSupervisorMsg::ToVideo(
-                    uuid,
-                    VideoMsg::Progress { height, frames_done, frames_total },
-                ));
+                let _ = videos
+                    .cast(VideoSupervisorMsg::ToVideo(uuid, VideoMsg::Progress { height, frames_done, frames_total }));
             };
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work::run(&work, &mut progress)))
                 .unwrap_or_else(|panic| Err(JobError::Thread(panic_message(panic))));
@@ -142,7 +147,12 @@ async fn run(myself: &ActorRef<TranscodeJobMsg>, s: &mut TranscodeJobArgs) -> Re
     let recorded = s
         .videos
         .call(
-            |reply| VideoSupervisorMsg::ToVideo(uuid, VideoMsg::RungDone { file, thumbnail: result.thumbnail.clone(), reply }),
+            |reply| {
+                VideoSupervisorMsg::ToVideo(
+                    uuid,
+                    VideoMsg::RungDone { file, thumbnail: result.thumbnail.clone(), reply },
+                )
+            },
             Some(RECORD_TIMEOUT),
         )
         .await;

@@ -56,9 +56,7 @@ impl VideoSort {
             VideoSort::CreatedAtAsc => a.id.cmp(&b.id),
             VideoSort::NameAsc => by_name(a, b).then(a.id.cmp(&b.id)),
             VideoSort::NameDesc => by_name(b, a).then(b.id.cmp(&a.id)),
-            VideoSort::PublishedAtDesc => {
-                by_published(a, b, |x, y| y.cmp(x)).then(b.id.cmp(&a.id))
-            }
+            VideoSort::PublishedAtDesc => by_published(a, b, |x, y| y.cmp(x)).then(b.id.cmp(&a.id)),
             VideoSort::PublishedAtAsc => by_published(a, b, |x, y| x.cmp(y)).then(a.id.cmp(&b.id)),
         }
     }

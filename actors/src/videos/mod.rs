@@ -11,7 +11,6 @@ pub mod supervisor;
 pub use actor::{VideoActor, VideoMsg};
 pub use list::{VideoListQuery, VideoSort};
 pub use record::{
-    NewVideo, Privacy, SourceInfo, VideoDetails, TranscodeProgress, VideoFileRecord, VideoKey, VideoRecord,
-    VideoState,
+    NewVideo, Privacy, SourceInfo, TranscodeProgress, VideoDetails, VideoFileRecord, VideoKey, VideoRecord, VideoState,
 };
 pub use supervisor::{VideoSupervisor, VideoSupervisorMsg};

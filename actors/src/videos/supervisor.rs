@@ -52,12 +52,7 @@ impl Actor for VideoSupervisor {
     type Arguments = Store;
 
     async fn pre_start(&self, _myself: ActorRef<Self::Msg>, store: Store) -> Result<Self::State, ActorProcessingErr> {
-        Ok(VideoSupervisorState {
-            store,
-            by_uuid: HashMap::new(),
-            by_actor: HashMap::new(),
-            restarts: HashMap::new(),
-        })
+        Ok(VideoSupervisorState { store, by_uuid: HashMap::new(), by_actor: HashMap::new(), restarts: HashMap::new() })
     }
 
     async fn handle(

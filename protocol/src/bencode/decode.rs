@@ -166,13 +166,7 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn peek(&self, expected: &'static str) -> Result<u8, BencodeError> {
-        self.input
-            .get(self.pos)
-            .copied()
-            .ok_or(BencodeError::UnexpectedEnd {
-                offset: self.pos,
-                expected,
-            })
+        self.input.get(self.pos).copied().ok_or(BencodeError::UnexpectedEnd { offset: self.pos, expected })
     }
 
     fn finish(&self) -> Result<(), BencodeError> {
@@ -210,20 +204,13 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 Ok(Value::Dict(map))
             }
-            found => Err(BencodeError::UnexpectedByte {
-                offset: start,
-                found,
-                expected: "'i', 'l', 'd' or a digit",
-            }),
+            found => Err(BencodeError::UnexpectedByte { offset: start, found, expected: "'i', 'l', 'd' or a digit" }),
         }
     }
 
     fn enter(&mut self, depth: usize, start: usize) -> Result<(), BencodeError> {
         if depth + 1 > MAX_DEPTH {
-            return Err(BencodeError::TooDeep {
-                offset: start,
-                limit: MAX_DEPTH,
-            });
+            return Err(BencodeError::TooDeep { offset: start, limit: MAX_DEPTH });
         }
         self.pos += 1;
         Ok(())
@@ -234,11 +221,7 @@ impl<'a> Parser<'a> {
         let offset = self.pos;
         let found = self.peek("a key")?;
         if !found.is_ascii_digit() {
-            return Err(BencodeError::UnexpectedByte {
-                offset,
-                found,
-                expected: "a byte-string key",
-            });
+            return Err(BencodeError::UnexpectedByte { offset, found, expected: "a byte-string key" });
         }
         let key = self.byte_string()?;
         if let Some(previous) = previous {
@@ -259,11 +242,7 @@ impl<'a> Parser<'a> {
         self.pos += 1; // the ':'
         let remaining = self.input.len() - self.pos;
         if length > remaining {
-            return Err(BencodeError::LengthExceedsInput {
-                offset,
-                length,
-                remaining,
-            });
+            return Err(BencodeError::LengthExceedsInput { offset, length, remaining });
         }
         let bytes = &self.input[self.pos..self.pos + length];
         self.pos += length;
@@ -281,11 +260,7 @@ impl<'a> Parser<'a> {
 
     /// Advances over bytes up to (not including) `terminator`, which must be present; returns
     /// them. Only digits and, at the very start, `-` are accepted.
-    fn digits_until(
-        &mut self,
-        terminator: u8,
-        expected: &'static str,
-    ) -> Result<&'a [u8], BencodeError> {
+    fn digits_until(&mut self, terminator: u8, expected: &'static str) -> Result<&'a [u8], BencodeError> {
         let start = self.pos;
         loop {
             let byte = self.peek(expected)?;
@@ -294,11 +269,7 @@ impl<'a> Parser<'a> {
             }
             let sign_ok = byte == b'-' && self.pos == start;
             if !byte.is_ascii_digit() && !sign_ok {
-                return Err(BencodeError::UnexpectedByte {
-                    offset: self.pos,
-                    found: byte,
-                    expected,
-                });
+                return Err(BencodeError::UnexpectedByte { offset: self.pos, found: byte, expected });
             }
             self.pos += 1;
         }
@@ -307,16 +278,10 @@ impl<'a> Parser<'a> {
 
 fn parse_length(digits: &[u8], offset: usize) -> Result<usize, BencodeError> {
     if digits.first() == Some(&b'-') {
-        return Err(BencodeError::NonCanonicalNumber {
-            offset,
-            reason: "negative length",
-        });
+        return Err(BencodeError::NonCanonicalNumber { offset, reason: "negative length" });
     }
     if digits.len() > 1 && digits[0] == b'0' {
-        return Err(BencodeError::NonCanonicalNumber {
-            offset,
-            reason: "leading zero in length",
-        });
+        return Err(BencodeError::NonCanonicalNumber { offset, reason: "leading zero in length" });
     }
     let mut length: usize = 0;
     for &d in digits {
@@ -334,22 +299,13 @@ fn parse_int(text: &[u8], offset: usize) -> Result<i64, BencodeError> {
         _ => (false, text),
     };
     if digits.is_empty() {
-        return Err(BencodeError::NonCanonicalNumber {
-            offset,
-            reason: "integer has no digits",
-        });
+        return Err(BencodeError::NonCanonicalNumber { offset, reason: "integer has no digits" });
     }
     if digits[0] == b'0' && digits.len() > 1 {
-        return Err(BencodeError::NonCanonicalNumber {
-            offset,
-            reason: "leading zero in integer",
-        });
+        return Err(BencodeError::NonCanonicalNumber { offset, reason: "leading zero in integer" });
     }
     if negative && digits == b"0" {
-        return Err(BencodeError::NonCanonicalNumber {
-            offset,
-            reason: "negative zero",
-        });
+        return Err(BencodeError::NonCanonicalNumber { offset, reason: "negative zero" });
     }
     // Accumulate towards the sign so that i64::MIN parses.
     let mut n: i64 = 0;
@@ -357,13 +313,7 @@ fn parse_int(text: &[u8], offset: usize) -> Result<i64, BencodeError> {
         let digit = i64::from(d - b'0');
         n = n
             .checked_mul(10)
-            .and_then(|n| {
-                if negative {
-                    n.checked_sub(digit)
-                } else {
-                    n.checked_add(digit)
-                }
-            })
+            .and_then(|n| if negative { n.checked_sub(digit) } else { n.checked_add(digit) })
             .ok_or(BencodeError::NumberOutOfRange { offset })?;
     }
     Ok(n)
@@ -400,85 +350,25 @@ mod tests {
         assert!(non_canonical(decode(b"i-e")));
         assert!(non_canonical(decode(b"04:spam")));
         assert!(non_canonical(decode(b"00:")));
-        assert_eq!(
-            decode(b"i9223372036854775808e"),
-            Err(BencodeError::NumberOutOfRange { offset: 1 })
-        );
-        assert_eq!(
-            decode(b"i-9223372036854775809e"),
-            Err(BencodeError::NumberOutOfRange { offset: 1 })
-        );
-        assert!(matches!(
-            decode(b"i1-2e"),
-            Err(BencodeError::UnexpectedByte {
-                offset: 2,
-                found: b'-',
-                ..
-            })
-        ));
-        assert!(matches!(
-            decode(b"i+1e"),
-            Err(BencodeError::UnexpectedByte { offset: 1, .. })
-        ));
-        assert!(matches!(
-            decode(b"i 1e"),
-            Err(BencodeError::UnexpectedByte { offset: 1, .. })
-        ));
+        assert_eq!(decode(b"i9223372036854775808e"), Err(BencodeError::NumberOutOfRange { offset: 1 }));
+        assert_eq!(decode(b"i-9223372036854775809e"), Err(BencodeError::NumberOutOfRange { offset: 1 }));
+        assert!(matches!(decode(b"i1-2e"), Err(BencodeError::UnexpectedByte { offset: 2, found: b'-', .. })));
+        assert!(matches!(decode(b"i+1e"), Err(BencodeError::UnexpectedByte { offset: 1, .. })));
+        assert!(matches!(decode(b"i 1e"), Err(BencodeError::UnexpectedByte { offset: 1, .. })));
     }
 
     #[test]
     fn rejects_structure_errors_with_offsets() {
-        assert_eq!(
-            decode(b"d3:foo1:a3:bar1:be"),
-            Err(BencodeError::UnsortedKey { offset: 9 })
-        );
-        assert_eq!(
-            decode(b"d3:foo1:a3:foo1:be"),
-            Err(BencodeError::DuplicateKey { offset: 9 })
-        );
-        assert_eq!(
-            decode(b"i1ei2e"),
-            Err(BencodeError::TrailingBytes { offset: 3 })
-        );
-        assert_eq!(
-            decode(b"5:abc"),
-            Err(BencodeError::LengthExceedsInput {
-                offset: 0,
-                length: 5,
-                remaining: 3
-            })
-        );
-        assert!(matches!(
-            decode(b"99999999999999999999999999:x"),
-            Err(BencodeError::NumberOutOfRange { offset: 0 })
-        ));
-        assert_eq!(
-            decode(b"l4:spam"),
-            Err(BencodeError::UnexpectedEnd {
-                offset: 7,
-                expected: "a value or 'e'"
-            })
-        );
-        assert!(matches!(
-            decode(b""),
-            Err(BencodeError::UnexpectedEnd { offset: 0, .. })
-        ));
-        assert!(matches!(
-            decode(b"x"),
-            Err(BencodeError::UnexpectedByte {
-                offset: 0,
-                found: b'x',
-                ..
-            })
-        ));
-        assert!(matches!(
-            decode(b"di1ei2ee"),
-            Err(BencodeError::UnexpectedByte { offset: 1, .. })
-        ));
-        assert!(matches!(
-            decode(b"d3:fooe"),
-            Err(BencodeError::UnexpectedByte { offset: 6, .. })
-        ));
+        assert_eq!(decode(b"d3:foo1:a3:bar1:be"), Err(BencodeError::UnsortedKey { offset: 9 }));
+        assert_eq!(decode(b"d3:foo1:a3:foo1:be"), Err(BencodeError::DuplicateKey { offset: 9 }));
+        assert_eq!(decode(b"i1ei2e"), Err(BencodeError::TrailingBytes { offset: 3 }));
+        assert_eq!(decode(b"5:abc"), Err(BencodeError::LengthExceedsInput { offset: 0, length: 5, remaining: 3 }));
+        assert!(matches!(decode(b"99999999999999999999999999:x"), Err(BencodeError::NumberOutOfRange { offset: 0 })));
+        assert_eq!(decode(b"l4:spam"), Err(BencodeError::UnexpectedEnd { offset: 7, expected: "a value or 'e'" }));
+        assert!(matches!(decode(b""), Err(BencodeError::UnexpectedEnd { offset: 0, .. })));
+        assert!(matches!(decode(b"x"), Err(BencodeError::UnexpectedByte { offset: 0, found: b'x', .. })));
+        assert!(matches!(decode(b"di1ei2ee"), Err(BencodeError::UnexpectedByte { offset: 1, .. })));
+        assert!(matches!(decode(b"d3:fooe"), Err(BencodeError::UnexpectedByte { offset: 6, .. })));
     }
 
     #[test]
@@ -489,18 +379,9 @@ mod tests {
             doc
         };
         assert!(decode(&nested(MAX_DEPTH)).is_ok());
-        assert_eq!(
-            decode(&nested(MAX_DEPTH + 1)),
-            Err(BencodeError::TooDeep {
-                offset: MAX_DEPTH,
-                limit: MAX_DEPTH
-            })
-        );
+        assert_eq!(decode(&nested(MAX_DEPTH + 1)), Err(BencodeError::TooDeep { offset: MAX_DEPTH, limit: MAX_DEPTH }));
         // Far deeper than the stack could recurse: still a clean error.
-        assert!(matches!(
-            decode(&nested(1_000_000)),
-            Err(BencodeError::TooDeep { .. })
-        ));
+        assert!(matches!(decode(&nested(1_000_000)), Err(BencodeError::TooDeep { .. })));
     }
 
     #[test]
@@ -509,21 +390,9 @@ mod tests {
         assert_eq!(raw_dict_value(doc, b"info"), Ok(Some(&b"d4:name1:xe"[..])));
         assert_eq!(raw_dict_value(doc, b"a"), Ok(Some(&b"i1e"[..])));
         assert_eq!(raw_dict_value(doc, b"nope"), Ok(None));
-        assert_eq!(
-            raw_dict_value(b"le", b"info"),
-            Err(BencodeError::NotADictionary)
-        );
-        assert!(matches!(
-            raw_dict_value(b"l", b"info"),
-            Err(BencodeError::UnexpectedEnd { .. })
-        ));
-        assert_eq!(
-            raw_dict_value(b"d1:bi1e1:ai1ee", b"a"),
-            Err(BencodeError::UnsortedKey { offset: 7 })
-        );
-        assert_eq!(
-            raw_dict_value(b"dexx", b"a"),
-            Err(BencodeError::TrailingBytes { offset: 2 })
-        );
+        assert_eq!(raw_dict_value(b"le", b"info"), Err(BencodeError::NotADictionary));
+        assert!(matches!(raw_dict_value(b"l", b"info"), Err(BencodeError::UnexpectedEnd { .. })));
+        assert_eq!(raw_dict_value(b"d1:bi1e1:ai1ee", b"a"), Err(BencodeError::UnsortedKey { offset: 7 }));
+        assert_eq!(raw_dict_value(b"dexx", b"a"), Err(BencodeError::TrailingBytes { offset: 2 }));
     }
 }

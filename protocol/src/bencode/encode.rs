@@ -53,13 +53,9 @@ mod tests {
         assert_eq!(encode(&Value::Int(i64::MIN)), b"i-9223372036854775808e");
         assert_eq!(encode(&Value::string("spam")), b"4:spam");
         assert_eq!(encode(&Value::bytes(Vec::new())), b"0:");
-        assert_eq!(
-            encode(&Value::List(vec![Value::string("spam"), Value::Int(42)])),
-            b"l4:spami42ee"
-        );
+        assert_eq!(encode(&Value::List(vec![Value::string("spam"), Value::Int(42)])), b"l4:spami42ee");
         let mut d = Value::dict();
-        d.insert("spam", Value::string_list(&["a", "b"]))
-            .insert("cow", Value::string("moo"));
+        d.insert("spam", Value::string_list(&["a", "b"])).insert("cow", Value::string("moo"));
         assert_eq!(encode(&d), b"d3:cow3:moo4:spaml1:a1:bee");
     }
 }

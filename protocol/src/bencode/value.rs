@@ -147,10 +147,7 @@ mod tests {
         assert_eq!(d.get(b"s").and_then(Value::as_str), Some("hé"));
         assert_eq!(d.get(b"raw").and_then(Value::as_str), None);
         assert_eq!(d.get(b"raw").and_then(Value::as_bytes), Some(&[0xff][..]));
-        assert_eq!(
-            d.get(b"l").and_then(Value::as_list).map(<[Value]>::len),
-            Some(2)
-        );
+        assert_eq!(d.get(b"l").and_then(Value::as_list).map(<[Value]>::len), Some(2));
         assert_eq!(d.get(b"missing"), None);
         assert_eq!(Value::Int(1).get(b"n"), None);
         assert_eq!(d.kind(), "dictionary");

@@ -70,12 +70,7 @@ mod tests {
     #[test]
     fn splits_into_pieces_whatever_the_chunking() {
         let data: Vec<u8> = (0..100u32).map(|i| (i * 7) as u8).collect();
-        let expected = vec![
-            sha1(&data[0..32]),
-            sha1(&data[32..64]),
-            sha1(&data[64..96]),
-            sha1(&data[96..]),
-        ];
+        let expected = vec![sha1(&data[0..32]), sha1(&data[32..64]), sha1(&data[64..96]), sha1(&data[96..])];
         for chunk in [1, 3, 32, 33, 100] {
             let mut hasher = PieceHasher::new(32);
             for part in data.chunks(chunk) {

@@ -59,9 +59,7 @@ impl Info {
     /// Whether `data` is piece `index` (its size and SHA-1 both match).
     pub fn verify_piece(&self, index: usize, data: &[u8]) -> bool {
         match (self.piece_size(index), self.pieces.get(index)) {
-            (Some(size), Some(hash)) => {
-                data.len() as u64 == size && Sha1::digest(data).as_slice() == hash.as_slice()
-            }
+            (Some(size), Some(hash)) => data.len() as u64 == size && Sha1::digest(data).as_slice() == hash.as_slice(),
             _ => false,
         }
     }
@@ -88,23 +86,19 @@ impl Info {
         }
         const KNOWN: [&[u8]; 4] = [b"length", b"name", b"piece length", b"pieces"];
         if let Some(key) = map.keys().find(|k| !KNOWN.contains(&k.as_slice())) {
-            return Err(TorrentError::UnsupportedInfoKey {
-                key: String::from_utf8_lossy(key).into_owned(),
-            });
+            return Err(TorrentError::UnsupportedInfoKey { key: String::from_utf8_lossy(key).into_owned() });
         }
         let name = required_str(map, "name")?;
         if !is_safe_name(&name) {
             return Err(TorrentError::InvalidName { name });
         }
         let piece_length = required_int(map, "piece length")?;
-        let piece_length = u32::try_from(piece_length).ok().filter(|&p| p > 0).ok_or(
-            TorrentError::InvalidPieceLength {
-                value: piece_length,
-            },
-        )?;
+        let piece_length = u32::try_from(piece_length)
+            .ok()
+            .filter(|&p| p > 0)
+            .ok_or(TorrentError::InvalidPieceLength { value: piece_length })?;
         let length = required_int(map, "length")?;
-        let length =
-            u64::try_from(length).map_err(|_| TorrentError::InvalidLength { value: length })?;
+        let length = u64::try_from(length).map_err(|_| TorrentError::InvalidLength { value: length })?;
         let pieces = required(map, "pieces")?;
         let pieces = pieces.as_bytes().ok_or(TorrentError::WrongType {
             key: "pieces",
@@ -124,17 +118,9 @@ impl Info {
             .collect();
         let expected = pieces_for(length, piece_length);
         if expected != pieces.len() as u64 {
-            return Err(TorrentError::PieceCountMismatch {
-                expected,
-                found: pieces.len(),
-            });
+            return Err(TorrentError::PieceCountMismatch { expected, found: pieces.len() });
         }
-        Ok(Info {
-            name,
-            piece_length,
-            pieces,
-            length,
-        })
+        Ok(Info { name, piece_length, pieces, length })
     }
 
     /// SHA-1 of the bencoded info dictionary.
@@ -164,11 +150,7 @@ impl Metainfo {
             dict.insert("announce", Value::string(announce));
         }
         if !self.announce_list.is_empty() {
-            let tiers = self
-                .announce_list
-                .iter()
-                .map(|tier| Value::string_list(tier))
-                .collect();
+            let tiers = self.announce_list.iter().map(|tier| Value::string_list(tier)).collect();
             dict.insert("announce-list", Value::List(tiers));
         }
         if let Some(comment) = &self.comment {
@@ -240,10 +222,7 @@ impl Metainfo {
     /// Every tracker URL, `announce` first then the tiers in order, without duplicates.
     pub fn trackers(&self) -> Vec<String> {
         let mut all: Vec<String> = Vec::new();
-        let candidates = self
-            .announce
-            .iter()
-            .chain(self.announce_list.iter().flatten());
+        let candidates = self.announce.iter().chain(self.announce_list.iter().flatten());
         for url in candidates {
             if !all.contains(url) {
                 all.push(url.clone());
@@ -259,11 +238,9 @@ pub fn info_hash_of(torrent: &[u8]) -> Result<[u8; 20], TorrentError> {
     match bencode::raw_dict_value(torrent, b"info") {
         Ok(Some(info)) => Ok(Sha1::digest(info).into()),
         Ok(None) => Err(TorrentError::MissingKey { key: "info" }),
-        Err(bencode::BencodeError::NotADictionary) => Err(TorrentError::WrongType {
-            key: "(root)",
-            expected: "a dictionary",
-            found: "another value",
-        }),
+        Err(bencode::BencodeError::NotADictionary) => {
+            Err(TorrentError::WrongType { key: "(root)", expected: "a dictionary", found: "another value" })
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -271,8 +248,7 @@ pub fn info_hash_of(torrent: &[u8]) -> Result<[u8; 20], TorrentError> {
 type Dict = BTreeMap<Vec<u8>, Value>;
 
 fn required<'a>(map: &'a Dict, key: &'static str) -> Result<&'a Value, TorrentError> {
-    map.get(key.as_bytes())
-        .ok_or(TorrentError::MissingKey { key })
+    map.get(key.as_bytes()).ok_or(TorrentError::MissingKey { key })
 }
 
 fn required_str(map: &Dict, key: &'static str) -> Result<String, TorrentError> {
@@ -292,20 +268,13 @@ fn optional_int(map: &Dict, key: &'static str) -> Result<Option<i64>, TorrentErr
 }
 
 fn text(value: &Value, key: &'static str) -> Result<String, TorrentError> {
-    let bytes = value.as_bytes().ok_or(TorrentError::WrongType {
-        key,
-        expected: "a byte string",
-        found: value.kind(),
-    })?;
+    let bytes =
+        value.as_bytes().ok_or(TorrentError::WrongType { key, expected: "a byte string", found: value.kind() })?;
     String::from_utf8(bytes.to_vec()).map_err(|_| TorrentError::NotUtf8 { key })
 }
 
 fn int(value: &Value, key: &'static str) -> Result<i64, TorrentError> {
-    value.as_int().ok_or(TorrentError::WrongType {
-        key,
-        expected: "an integer",
-        found: value.kind(),
-    })
+    value.as_int().ok_or(TorrentError::WrongType { key, expected: "an integer", found: value.kind() })
 }
 
 fn list_of<T>(
@@ -313,11 +282,7 @@ fn list_of<T>(
     key: &'static str,
     item: impl Fn(&Value) -> Result<T, TorrentError>,
 ) -> Result<Vec<T>, TorrentError> {
-    let items = value.as_list().ok_or(TorrentError::WrongType {
-        key,
-        expected: "a list",
-        found: value.kind(),
-    })?;
+    let items = value.as_list().ok_or(TorrentError::WrongType { key, expected: "a list", found: value.kind() })?;
     items.iter().map(item).collect()
 }
 

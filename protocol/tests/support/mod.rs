@@ -8,10 +8,7 @@ use shoal_protocol::torrent::{pieces_for, Info, Metainfo};
 
 /// Any bencode value, a few levels deep.
 pub fn value() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        any::<i64>().prop_map(Value::Int),
-        vec(any::<u8>(), 0..24).prop_map(Value::Bytes),
-    ];
+    let leaf = prop_oneof![any::<i64>().prop_map(Value::Int), vec(any::<u8>(), 0..24).prop_map(Value::Bytes),];
     leaf.prop_recursive(5, 96, 6, |inner| {
         prop_oneof![
             vec(inner.clone(), 0..6).prop_map(Value::List),
@@ -31,28 +28,14 @@ pub fn info() -> impl Strategy<Value = Info> {
     (file_name(), piece_length, 0u64..40)
         .prop_flat_map(|(name, piece_length, count)| {
             let pl = u64::from(piece_length);
-            let lengths = if count == 0 {
-                0..=0
-            } else {
-                ((count - 1) * pl + 1)..=(count * pl)
-            };
+            let lengths = if count == 0 { 0..=0 } else { ((count - 1) * pl + 1)..=(count * pl) };
             (Just(name), Just(piece_length), lengths)
         })
         .prop_flat_map(|(name, piece_length, length)| {
             let count = pieces_for(length, piece_length) as usize;
-            (
-                Just(name),
-                Just(piece_length),
-                vec(any::<[u8; 20]>(), count),
-                Just(length),
-            )
+            (Just(name), Just(piece_length), vec(any::<[u8; 20]>(), count), Just(length))
         })
-        .prop_map(|(name, piece_length, pieces, length)| Info {
-            name,
-            piece_length,
-            pieces,
-            length,
-        })
+        .prop_map(|(name, piece_length, pieces, length)| Info { name, piece_length, pieces, length })
 }
 
 /// Any metainfo Shoal can write.
@@ -67,17 +50,13 @@ pub fn metainfo() -> impl Strategy<Value = Metainfo> {
         proptest::option::of(any::<i64>()),
         info(),
     )
-        .prop_map(
-            |(announce, announce_list, url_list, comment, created_by, creation_date, info)| {
-                Metainfo {
-                    announce,
-                    announce_list,
-                    url_list,
-                    comment,
-                    created_by,
-                    creation_date,
-                    info,
-                }
-            },
-        )
+        .prop_map(|(announce, announce_list, url_list, comment, created_by, creation_date, info)| Metainfo {
+            announce,
+            announce_list,
+            url_list,
+            comment,
+            created_by,
+            creation_date,
+            info,
+        })
 }

@@ -17,9 +17,8 @@ pub async fn channel(
     ApiPath(handle): ApiPath<String>,
 ) -> Result<Json<ChannelJson>, ApiError> {
     let accounts = state.shoal.accounts();
-    let channel = accounts
-        .channel_by_name(local_name(&handle))?
-        .ok_or_else(|| ApiError::not_found("Video channel not found"))?;
+    let channel =
+        accounts.channel_by_name(local_name(&handle))?.ok_or_else(|| ApiError::not_found("Video channel not found"))?;
     let owner = accounts.user(channel.account_id)?;
     Ok(Json(ChannelJson::new(state.shoal.config().public_url(), &channel, owner.as_ref())))
 }

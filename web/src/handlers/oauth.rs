@@ -57,7 +57,11 @@ pub async fn token(
 }
 
 /// `POST /api/v1/users/revoke-token`: revokes the request's own access token.
-pub async fn revoke(State(state): State<AppState>, _user: AuthUser, parts: Parts) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    parts: Parts,
+) -> Result<Json<serde_json::Value>, ApiError> {
     if let Some(token) = bearer_token(&parts)? {
         state.shoal.accounts().revoke(token)?;
     }
@@ -67,7 +71,9 @@ pub async fn revoke(State(state): State<AppState>, _user: AuthUser, parts: Parts
 fn required<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, ApiError> {
     match value.as_deref() {
         Some(v) if !v.is_empty() => Ok(v),
-        _ => Err(ApiError::bad_request(format!("Invalid request: missing parameter: `{name}`"))
-            .with_code("invalid_request")),
+        _ => {
+            Err(ApiError::bad_request(format!("Invalid request: missing parameter: `{name}`"))
+                .with_code("invalid_request"))
+        }
     }
 }

@@ -61,7 +61,11 @@ pub async fn list(
     let mut data = Vec::with_capacity(videos.len());
     for video in &videos {
         let (account, channel) = owners.lookup(&state, video)?;
-        data.push(VideoJson::new(&public_url, video, &VideoOwner { account: account.as_ref(), channel: channel.as_ref() }));
+        data.push(VideoJson::new(
+            &public_url,
+            video,
+            &VideoOwner { account: account.as_ref(), channel: channel.as_ref() },
+        ));
     }
     Ok(Json(ResultList { total, data }))
 }

@@ -130,7 +130,10 @@ pub struct UserQuotaJson {
 
 impl ServerConfigJson {
     pub fn new(config: &ShoalConfig) -> Self {
-        let images = || ImageFileJson { size: MaxJson { max: 4 << 20 }, extensions: vec![".png", ".jpeg", ".jpg", ".gif", ".webp"] };
+        let images = || ImageFileJson {
+            size: MaxJson { max: 4 << 20 },
+            extensions: vec![".png", ".jpeg", ".jpg", ".gif", ".webp"],
+        };
         let mut resolutions: Vec<u32> = config.transcoding.ladder.iter().map(|rung| rung.height).collect();
         resolutions.sort_unstable();
         resolutions.dedup();
@@ -166,7 +169,10 @@ impl ServerConfigJson {
             },
             live: EnabledJson { enabled: false },
             import: ImportJson {
-                videos: ImportVideosJson { http: EnabledJson { enabled: false }, torrent: EnabledJson { enabled: false } },
+                videos: ImportVideosJson {
+                    http: EnabledJson { enabled: false },
+                    torrent: EnabledJson { enabled: false },
+                },
             },
             auto_blacklist: serde_json::json!({ "videos": { "ofUsers": { "enabled": false } } }),
             avatar: ImageJson { file: images() },
@@ -196,4 +202,3 @@ impl ServerConfigJson {
         }
     }
 }
-

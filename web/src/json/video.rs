@@ -221,12 +221,7 @@ impl VideoJson {
 }
 
 impl VideoDetailsJson {
-    pub fn new(
-        public_url: &str,
-        v: &VideoRecord,
-        owner: &VideoOwner<'_>,
-        progress: Option<TranscodeProgress>,
-    ) -> Self {
+    pub fn new(public_url: &str, v: &VideoRecord, owner: &VideoOwner<'_>, progress: Option<TranscodeProgress>) -> Self {
         // PeerTube lists files highest resolution first; clients take files[0] as the best.
         let mut files: Vec<VideoFileJson> = v.files.iter().rev().map(|f| file_json(public_url, v, f)).collect();
         if files.is_empty() && v.state == VideoState::ToTranscode {
