@@ -5,6 +5,7 @@
 use crate::accounts::Accounts;
 use crate::config::ShoalConfig;
 use crate::error::{StartError, VideoError};
+use crate::housekeeping;
 use crate::media;
 use crate::startup;
 use crate::store::{counter, Store};
@@ -44,6 +45,8 @@ struct Inner {
     generated_admin_password: Option<String>,
     /// Serialises quota checks with the uploads they admit.
     create_lock: tokio::sync::Mutex<()>,
+    /// The periodic token purge; it holds the store, so it is stopped with the actors.
+    housekeeping: tokio::task::AbortHandle,
     stopped: AtomicBool,
 }
 
@@ -80,6 +83,7 @@ impl Shoal {
                 return Err(StartError::Spawn(format!("transcode supervisor: {e}")));
             }
         };
+        let housekeeping = housekeeping::spawn(accounts.clone(), housekeeping::TOKEN_PURGE_INTERVAL).abort_handle();
         tracing::info!(data_dir = %config.storage.data_dir.display(), resumed_videos = resume.len(),
             cleared_temp_files = cleared, "shoal actors started");
         Ok(Shoal {
@@ -91,6 +95,7 @@ impl Shoal {
                 transcoder,
                 generated_admin_password,
                 create_lock: tokio::sync::Mutex::new(()),
+                housekeeping,
                 stopped: AtomicBool::new(false),
             }),
         })
@@ -101,6 +106,7 @@ impl Shoal {
         if self.inner.stopped.swap(true, Ordering::SeqCst) {
             return;
         }
+        self.inner.housekeeping.abort();
         let transcoder = &self.inner.transcoder;
         let _ = transcoder.call(TranscodeMsg::Shutdown, Some(DELETE_TIMEOUT)).await;
         let deadline = Instant::now() + SHUTDOWN_GRACE;
@@ -292,6 +298,7 @@ impl Drop for Inner {
     /// encodes are cancelled and stay queued) so they release the store. Nothing is awaited
     /// or flushed here; sled flushes on its own when its last handle drops.
     fn drop(&mut self) {
+        self.housekeeping.abort();
         if !self.stopped.swap(true, Ordering::SeqCst) {
             self.transcoder.stop(Some("handle dropped".into()));
             self.videos.stop(Some("handle dropped".into()));

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod handle;
+mod housekeeping;
 pub mod media;
 mod startup;
 pub mod store;

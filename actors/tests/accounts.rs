@@ -101,7 +101,10 @@ async fn tokens_expire() {
     let dir = tempfile::tempdir().expect("tempdir");
     let limits =
         LimitsConfig { access_token_lifetime_secs: 1, refresh_token_lifetime_secs: 1, ..LimitsConfig::default() };
-    let accounts = accounts(dir.path(), limits);
+    let store = Store::open(dir.path()).expect("open store");
+    let accounts = Accounts::new(store.clone(), limits);
+    // Same store, default (day-long) lifetimes: its tokens must survive the purge.
+    let long_lived = Accounts::new(store, LimitsConfig::default());
     accounts.create_user(new_user("carol")).await.expect("create");
     let client = accounts.oauth_client().expect("client");
     let grant =
@@ -114,6 +117,19 @@ async fn tokens_expire() {
         accounts.refresh_grant(&client.client_id, &client.client_secret, &grant.refresh_token).await,
         Err(AccountError::InvalidToken)
     ));
+    // The refresh grant above already dropped the (expired) refresh token and its access
+    // token; a second login leaves a pair for the purge to find.
+    let second =
+        accounts.password_grant(&client.client_id, &client.client_secret, "carol", "s3cret-pass").await.expect("grant");
+    let live = long_lived
+        .password_grant(&client.client_id, &client.client_secret, "carol", "s3cret-pass")
+        .await
+        .expect("grant");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(accounts.purge_expired_tokens().expect("purge"), 2, "the expired access and refresh token");
+    assert_eq!(accounts.purge_expired_tokens().expect("purge"), 0);
+    assert!(matches!(accounts.authenticate(&second.access_token), Err(AccountError::InvalidToken)));
+    accounts.authenticate(&live.access_token).expect("an unexpired token survives the purge");
 }
 
 #[tokio::test]
