@@ -1,5 +1,6 @@
 //! The `Shoal` handle: what the web edge (and the node binary) call. It owns the store,
-//! the account service and the root actors (`VideoSupervisor`, `TranscodeSupervisor`).
+//! the account service and the root of the actor tree (`NodeSupervisor`, which runs the
+//! `VideoSupervisor` and the `TranscodeSupervisor`).
 //! Reads go straight to sled; changes to a video's state go through its actor.
 
 use crate::accounts::Accounts;
@@ -7,11 +8,12 @@ use crate::config::ShoalConfig;
 use crate::error::{StartError, VideoError};
 use crate::housekeeping;
 use crate::media;
+use crate::node_supervisor::{NodeMsg, NodeSupervisor, NodeSupervisorArgs, SupervisorRefs, Supervisors};
 use crate::startup;
 use crate::store::{counter, Store};
 use crate::transcode::queue::{self, JobRecord};
-use crate::transcode::{TranscodeMsg, TranscodeSupervisor, TranscodeSupervisorArgs};
-use crate::videos::supervisor::{VideoSupervisor, VideoSupervisorMsg};
+use crate::transcode::TranscodeMsg;
+use crate::videos::supervisor::VideoSupervisorMsg;
 use crate::videos::{create, list, repo, NewVideo, TranscodeProgress, VideoKey, VideoMsg, VideoRecord};
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorRef};
@@ -40,8 +42,9 @@ struct Inner {
     config: Arc<ShoalConfig>,
     store: Store,
     accounts: Accounts,
-    videos: ActorRef<VideoSupervisorMsg>,
-    transcoder: ActorRef<TranscodeMsg>,
+    node: ActorRef<NodeMsg>,
+    /// The current child supervisors (replaced when the node supervisor restarts one).
+    supervisors: Supervisors,
     generated_admin_password: Option<String>,
     /// Serialises quota checks with the uploads they admit.
     create_lock: tokio::sync::Mutex<()>,
@@ -67,22 +70,22 @@ impl Shoal {
         accounts.oauth_client()?;
         let generated_admin_password = startup::ensure_admin(&accounts, &config.admin).await?;
 
-        let (videos, _) = Actor::spawn(None, VideoSupervisor, store.clone())
-            .await
-            .map_err(|e| StartError::Spawn(format!("video supervisor: {e}")))?;
         let resume = startup::settle_queue(&store)?;
+        let args = NodeSupervisorArgs { store: store.clone(), config: config.clone() };
+        let (node, _) = Actor::spawn(None, NodeSupervisor, args)
+            .await
+            .map_err(|e| StartError::Spawn(format!("node supervisor: {e}")))?;
+        let supervisors = match node.call(NodeMsg::Supervisors, Some(DELETE_TIMEOUT)).await {
+            Ok(CallResult::Success(supervisors)) => supervisors,
+            _ => {
+                let _ = node.stop_and_wait(Some("start failed".into()), Some(DELETE_TIMEOUT)).await;
+                return Err(StartError::Spawn("the node supervisor did not answer".into()));
+            }
+        };
+        let videos = supervisors.current().videos;
         for uuid in &resume {
             let _ = videos.call(|reply| VideoSupervisorMsg::Ensure { uuid: *uuid, reply }, Some(DELETE_TIMEOUT)).await;
         }
-        let args = TranscodeSupervisorArgs { store: store.clone(), config: config.clone(), videos: videos.clone() };
-        let transcoder = match Actor::spawn(None, TranscodeSupervisor, args).await {
-            Ok((transcoder, _)) => transcoder,
-            Err(e) => {
-                // Release the store (held by the video supervisor) so a retry can open it.
-                let _ = videos.stop_and_wait(Some("start failed".into()), Some(DELETE_TIMEOUT)).await;
-                return Err(StartError::Spawn(format!("transcode supervisor: {e}")));
-            }
-        };
         let housekeeping = housekeeping::spawn(accounts.clone(), housekeeping::TOKEN_PURGE_INTERVAL).abort_handle();
         tracing::info!(data_dir = %config.storage.data_dir.display(), resumed_videos = resume.len(),
             cleared_temp_files = cleared, "shoal actors started");
@@ -91,8 +94,8 @@ impl Shoal {
                 config,
                 store,
                 accounts,
-                videos,
-                transcoder,
+                node,
+                supervisors,
                 generated_admin_password,
                 create_lock: tokio::sync::Mutex::new(()),
                 housekeeping,
@@ -107,7 +110,7 @@ impl Shoal {
             return;
         }
         self.inner.housekeeping.abort();
-        let transcoder = &self.inner.transcoder;
+        let transcoder = self.supervisors().transcoder;
         let _ = transcoder.call(TranscodeMsg::Shutdown, Some(DELETE_TIMEOUT)).await;
         let deadline = Instant::now() + SHUTDOWN_GRACE;
         while Instant::now() < deadline {
@@ -116,8 +119,8 @@ impl Shoal {
                 Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             }
         }
-        let _ = transcoder.stop_and_wait(Some("shutdown".into()), Some(DELETE_TIMEOUT)).await;
-        let _ = self.inner.videos.stop_and_wait(Some("shutdown".into()), Some(DELETE_TIMEOUT)).await;
+        // The node supervisor stops the transcoder, then the videos (see its post_stop).
+        let _ = self.inner.node.stop_and_wait(Some("shutdown".into()), Some(SHUTDOWN_GRACE)).await;
         match self.inner.store.flush().await {
             Ok(()) => tracing::info!("shoal actors stopped; store flushed"),
             Err(e) => tracing::error!(error = %e, "flushing the store at shutdown failed"),
@@ -208,12 +211,15 @@ impl Shoal {
         tracing::info!(video = %uuid, id, account = user.id, size, width = probe.width, height = probe.height,
             frames = probe.frames, rungs = ?record.pending_resolutions, "video created");
 
-        let ensured =
-            self.inner.videos.call(|reply| VideoSupervisorMsg::Ensure { uuid, reply }, Some(DELETE_TIMEOUT)).await;
+        let ensured = self
+            .supervisors()
+            .videos
+            .call(|reply| VideoSupervisorMsg::Ensure { uuid, reply }, Some(DELETE_TIMEOUT))
+            .await;
         if !matches!(ensured, Ok(CallResult::Success(Ok(())))) {
             tracing::warn!(video = %uuid, "video actor not started now; it starts with the first transcode report");
         }
-        let _ = self.inner.transcoder.cast(TranscodeMsg::Poll);
+        let _ = self.supervisors().transcoder.cast(TranscodeMsg::Poll);
         Ok(record)
     }
 
@@ -230,8 +236,11 @@ impl Shoal {
 
     /// Live progress of a video's transcoding (asks its VideoActor), None when idle/unknown.
     pub async fn progress(&self, uuid: Uuid) -> Option<TranscodeProgress> {
-        let answer =
-            self.inner.videos.call(|reply| VideoSupervisorMsg::Progress { uuid, reply }, Some(PROGRESS_TIMEOUT)).await;
+        let answer = self
+            .supervisors()
+            .videos
+            .call(|reply| VideoSupervisorMsg::Progress { uuid, reply }, Some(PROGRESS_TIMEOUT))
+            .await;
         match answer {
             Ok(CallResult::Success(progress)) => progress,
             _ => None,
@@ -244,14 +253,18 @@ impl Shoal {
         let record = repo::load_by_key(store, key)?.ok_or(VideoError::NotFound)?;
         let (id, uuid) = (record.id, record.uuid);
         let cancelled = self
-            .inner
+            .supervisors()
             .transcoder
             .call(|reply| TranscodeMsg::CancelVideo { video_id: id, uuid, reply }, Some(DELETE_TIMEOUT))
             .await;
         if !matches!(cancelled, Ok(CallResult::Success(()))) {
             return Err(VideoError::Unavailable("the transcode supervisor did not answer".into()));
         }
-        let _ = self.inner.videos.call(|reply| VideoSupervisorMsg::Stop { uuid, reply }, Some(DELETE_TIMEOUT)).await;
+        let _ = self
+            .supervisors()
+            .videos
+            .call(|reply| VideoSupervisorMsg::Stop { uuid, reply }, Some(DELETE_TIMEOUT))
+            .await;
         repo::remove(store, &record)?;
         queue::remove_video(store, id)?;
         store.flush().await?;
@@ -284,9 +297,19 @@ impl Shoal {
         self.inner.config.uploads_dir()
     }
 
+    /// The running child supervisors (diagnostics and supervision tests).
+    pub fn supervisors(&self) -> SupervisorRefs {
+        self.inner.supervisors.current()
+    }
+
     /// The live actor of a video, if it has one (diagnostics and supervision tests).
     pub async fn video_actor(&self, uuid: Uuid) -> Option<ActorRef<VideoMsg>> {
-        match self.inner.videos.call(|reply| VideoSupervisorMsg::Lookup { uuid, reply }, Some(PROGRESS_TIMEOUT)).await {
+        match self
+            .supervisors()
+            .videos
+            .call(|reply| VideoSupervisorMsg::Lookup { uuid, reply }, Some(PROGRESS_TIMEOUT))
+            .await
+        {
             Ok(CallResult::Success(actor)) => actor,
             _ => None,
         }
@@ -300,8 +323,7 @@ impl Drop for Inner {
     fn drop(&mut self) {
         self.housekeeping.abort();
         if !self.stopped.swap(true, Ordering::SeqCst) {
-            self.transcoder.stop(Some("handle dropped".into()));
-            self.videos.stop(Some("handle dropped".into()));
+            self.node.stop(Some("handle dropped".into()));
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Shoal's actors: the supervised owners of state and I/O.
 //!
 //! The web edge talks to a [`Shoal`] handle; behind it sit the sled [`store`],
-//! the account service ([`accounts`]), one `VideoActor` per video under a
-//! `VideoSupervisor` ([`videos`]) and a `TranscodeSupervisor` running
-//! `TranscodeJob` actors ([`transcode`]) over the [`media`] pipeline
+//! the account service ([`accounts`]), and the actor tree rooted at the
+//! [`node_supervisor`]: one `VideoActor` per video under a `VideoSupervisor`
+//! ([`videos`]) and a `TranscodeSupervisor` running `TranscodeJob` actors
+//! ([`transcode`]) over the [`media`] pipeline
 //! (see `../shared/DESIGN.md`).
 
 pub mod accounts;
@@ -13,6 +14,8 @@ pub mod error;
 pub mod handle;
 mod housekeeping;
 pub mod media;
+pub mod node_supervisor;
+mod staging;
 mod startup;
 pub mod store;
 pub mod torrent_file;

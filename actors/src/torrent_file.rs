@@ -5,6 +5,7 @@
 //! whole in memory) and the torrent is written to a temporary name and renamed, so the
 //! media folder never holds a partial `.torrent`.
 
+use crate::staging::staging_path;
 use shoal_protocol::magnet::MagnetLink;
 use shoal_protocol::torrent::{piece_length_for, Info, Metainfo, PieceHasher};
 use std::fs::File;
@@ -118,7 +119,7 @@ pub fn write_torrent(req: &TorrentRequest) -> Result<TorrentArtifacts, TorrentFi
     };
     let bytes = metainfo.to_bytes();
 
-    let staged = req.tmp_dir.join(format!("{}.part", req.torrent_filename));
+    let staged = staging_path(req.tmp_dir, req.torrent_filename);
     let target = req.media_dir.join(req.torrent_filename);
     let write = || -> Result<(), TorrentFileError> {
         let mut out = File::create(&staged).map_err(io("creating", &staged))?;

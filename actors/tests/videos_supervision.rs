@@ -1,11 +1,13 @@
 //! Supervision: a transcode job that panics on every attempt is retried `max_attempts`
 //! times, then its video is marked failed with the reason while another video publishes;
-//! a failed VideoActor is restarted with its state from sled.
+//! a failed VideoActor is restarted with its state from sled; failed supervisors are
+//! restarted by the node supervisor and the transcode carries on.
 
 mod common;
 
 use common::*;
-use shoal_actors::videos::{VideoKey, VideoMsg, VideoState};
+use shoal_actors::transcode::TranscodeMsg;
+use shoal_actors::videos::{VideoKey, VideoMsg, VideoState, VideoSupervisorMsg};
 use shoal_actors::Shoal;
 use std::time::{Duration, Instant};
 
@@ -87,4 +89,75 @@ async fn failed_video_actor_is_restarted_from_the_store() {
     assert_eq!(published.files.iter().map(|f| f.resolution).collect::<Vec<_>>(), vec![120, 240]);
     assert_eq!(shoal.video_actor(created.uuid).await.map(|a| a.get_id()), Some(after.get_id()));
     shoal.shutdown().await;
+}
+
+/// Polls until `changed()` holds, or fails the test with `what`.
+async fn eventually(what: &str, changed: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !changed() {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_supervisors_are_restarted_and_transcoding_carries_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = test_config(dir.path());
+    config.transcoding.ladder = vec![
+        shoal_actors::config::Rung { height: 120, bitrate_kbps: 200 },
+        shoal_actors::config::Rung { height: 240, bitrate_kbps: 300 },
+    ];
+    config.transcoding.speed = 8;
+    let tmp_dir = config.tmp_dir();
+    let shoal = Shoal::start(config).await.expect("start");
+    let created = upload_y4m(&shoal, "outlives its supervisors", 320, 240, 60).await;
+    wait_until_encoding(&shoal, created.uuid).await;
+
+    // The transcode supervisor fails mid-encode: only it is replaced, and its job (cancelled
+    // with it) runs again under the new one.
+    let first = shoal.supervisors();
+    first.transcoder.cast(TranscodeMsg::InjectFault("drill".into())).expect("cast");
+    eventually("the transcode supervisor was not restarted", || {
+        shoal.supervisors().transcoder.get_id() != first.transcoder.get_id()
+    })
+    .await;
+    let second = shoal.supervisors();
+    assert_eq!(second.videos.get_id(), first.videos.get_id(), "the video supervisor is left alone");
+
+    // The video supervisor fails: it and the transcoder (which holds its address) restart.
+    second.videos.cast(VideoSupervisorMsg::InjectFault("drill".into())).expect("cast");
+    eventually("the video supervisor was not restarted", || {
+        let now = shoal.supervisors();
+        now.videos.get_id() != second.videos.get_id() && now.transcoder.get_id() != second.transcoder.get_id()
+    })
+    .await;
+
+    let published = wait_for(&shoal, created.uuid, TIMEOUT, "every rung", |v| v.pending_resolutions.is_empty()).await;
+    assert_eq!(published.state, VideoState::Published);
+    assert_eq!(published.files.iter().map(|f| f.resolution).collect::<Vec<_>>(), vec![120, 240]);
+    for file in &published.files {
+        let bytes = std::fs::metadata(shoal.media_dir().join(&file.filename)).expect("file in media/").len();
+        assert_eq!(bytes, file.size, "{} is whole", file.filename);
+    }
+    // The new supervisors take new work, and the cancelled attempts left nothing in tmp/.
+    let later = upload_y4m(&shoal, "after the drills", 64, 48, 4).await;
+    wait_for(&shoal, later.uuid, TIMEOUT, "publication", |v| v.state == VideoState::Published).await;
+    eventually("cancelled attempts left staged files", || {
+        std::fs::read_dir(&tmp_dir).map(|entries| entries.count() == 0).unwrap_or(false)
+    })
+    .await;
+    shoal.shutdown().await;
+}
+
+/// Waits until the video's first rung is being encoded.
+async fn wait_until_encoding(shoal: &Shoal, uuid: uuid::Uuid) {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if shoal.progress(uuid).await.is_some_and(|p| p.resolution.is_some()) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the transcode never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }

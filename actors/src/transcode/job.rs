@@ -18,7 +18,7 @@ use crate::store::Store;
 use crate::videos::actor::RecordRungError;
 use crate::videos::{repo, VideoMsg, VideoState, VideoSupervisorMsg};
 use ractor::{Actor, ActorProcessingErr, ActorRef};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -131,7 +131,11 @@ async fn run(myself: &ActorRef<TranscodeJobMsg>, s: &mut TranscodeJobArgs) -> Re
             let _ = tx.send(outcome);
         })
         .map_err(|e| JobError::Thread(e.to_string()))?;
+    // If this actor is killed while waiting (its supervisor went down), the encoder thread
+    // must not run on unsupervised: dropping the guard cancels it.
+    let cancel_on_drop = CancelOnDrop(Some(s.cancel.clone()));
     let outcome = rx.await.map_err(|_| JobError::Thread("the transcode thread vanished".into()))?;
+    cancel_on_drop.disarm();
 
     let result = match outcome {
         Ok(result) => result,
@@ -179,6 +183,23 @@ async fn run(myself: &ActorRef<TranscodeJobMsg>, s: &mut TranscodeJobArgs) -> Re
         }
         Ok(ractor::rpc::CallResult::Timeout) => Err(JobError::Record("video actor timed out".into()).into()),
         Err(e) => Err(JobError::Record(e.to_string()).into()),
+    }
+}
+
+/// Sets the cancel flag when dropped, unless disarmed.
+struct CancelOnDrop(Option<Arc<AtomicBool>>);
+
+impl CancelOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(cancel) = &self.0 {
+            cancel.store(true, Ordering::Relaxed);
+        }
     }
 }
 

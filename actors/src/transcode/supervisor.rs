@@ -45,6 +45,9 @@ pub enum TranscodeMsg {
     Shutdown(RpcReplyPort<()>),
     /// How many jobs are running.
     Running(RpcReplyPort<usize>),
+    /// Makes the supervisor fail with this reason: a fault drill for the node supervisor.
+    /// Its running encodes are cancelled and stay queued.
+    InjectFault(String),
 }
 
 /// One running job.
@@ -106,6 +109,10 @@ impl Actor for TranscodeSupervisor {
             }
             TranscodeMsg::Running(reply) => {
                 let _ = reply.send(state.running.len());
+            }
+            TranscodeMsg::InjectFault(reason) => {
+                tracing::warn!(%reason, "fault injected into the transcode supervisor");
+                return Err(format!("injected fault: {reason}").into());
             }
         }
         Ok(())

@@ -5,6 +5,7 @@
 use super::error::JobError;
 use crate::config::ShoalConfig;
 use crate::media::{self, MediaError, RungRequest};
+use crate::staging::staging_path;
 use crate::torrent_file::{self, TorrentRequest};
 use crate::videos::VideoFileRecord;
 use std::fs::File;
@@ -57,7 +58,7 @@ pub fn run(work: &RungWork, progress: &mut dyn FnMut(u64, u64)) -> Result<RungRe
     let probe = media::probe(&cfg.transcoding, &work.source_path)?;
 
     let filename = rung_filename(work.uuid, work.height);
-    let staged = tmp_dir.join(format!("{filename}.part"));
+    let staged = staging_path(&tmp_dir, &filename);
     let target = media_dir.join(&filename);
     let request = RungRequest {
         source_path: &work.source_path,
@@ -117,7 +118,7 @@ fn publish_file(staged: &Path, target: &Path) -> Result<(), JobError> {
 /// thumbnail still plays.
 fn make_thumbnail(work: &RungWork, probe: &media::Probe, media_dir: &Path, tmp_dir: &Path) -> Option<String> {
     let name = thumbnail_filename(work.uuid);
-    let staged = tmp_dir.join(format!("{name}.part.jpg"));
+    let staged = staging_path(tmp_dir, &format!("{name}.jpg"));
     let result = media::thumbnail(&work.config.transcoding, &work.source_path, probe, &staged)
         .map_err(|e| e.to_string())
         .and_then(|()| std::fs::rename(&staged, media_dir.join(&name)).map_err(|e| e.to_string()));

@@ -36,6 +36,8 @@ pub enum VideoSupervisorMsg {
     Stop { uuid: Uuid, reply: RpcReplyPort<()> },
     /// The live actor of a video, if any (diagnostics and supervision tests).
     Lookup { uuid: Uuid, reply: RpcReplyPort<Option<ActorRef<VideoMsg>>> },
+    /// Makes the supervisor fail with this reason: a fault drill for the node supervisor.
+    InjectFault(String),
 }
 
 /// Children by uuid and by actor id, and recent restarts.
@@ -93,6 +95,10 @@ impl Actor for VideoSupervisor {
             }
             VideoSupervisorMsg::Lookup { uuid, reply } => {
                 let _ = reply.send(state.by_uuid.get(&uuid).cloned());
+            }
+            VideoSupervisorMsg::InjectFault(reason) => {
+                tracing::warn!(%reason, "fault injected into the video supervisor");
+                return Err(format!("injected fault: {reason}").into());
             }
         }
         Ok(())

@@ -1,0 +1,200 @@
+//! `NodeSupervisor`: the root of the actor tree. It runs the `VideoSupervisor` and the
+//! `TranscodeSupervisor` linked to itself and restarts them "rest for one": when the video
+//! supervisor stops unexpectedly (an error, a panic, a kill) both restart, because the
+//! transcoder and its jobs hold the video supervisor's address; when the transcode
+//! supervisor stops, only it restarts. Video state and queued jobs live in sled, so the new
+//! supervisors carry on where the old ones stopped (a cancelled encode stays queued).
+//!
+//! The current addresses are published in a shared [`Supervisors`] cell that the `Shoal`
+//! handle reads on each call, so callers never hold a stale address for long.
+//! Restarts are limited to [`MAX_RESTARTS`] within [`RESTART_WINDOW`]; past that the node
+//! supervisor fails, the error is logged, and API calls that need the actors answer 503.
+
+use crate::config::ShoalConfig;
+use crate::store::Store;
+use crate::transcode::{TranscodeMsg, TranscodeSupervisor, TranscodeSupervisorArgs};
+use crate::videos::supervisor::{VideoSupervisor, VideoSupervisorMsg};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// Restarts of child supervisors allowed within [`RESTART_WINDOW`].
+pub const MAX_RESTARTS: usize = 5;
+/// The window over which restarts are counted.
+pub const RESTART_WINDOW: Duration = Duration::from_secs(60);
+/// How long a stopping child may take.
+const STOP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The addresses of the running child supervisors.
+#[derive(Clone)]
+pub struct SupervisorRefs {
+    pub videos: ActorRef<VideoSupervisorMsg>,
+    pub transcoder: ActorRef<TranscodeMsg>,
+}
+
+/// The shared cell holding the current [`SupervisorRefs`]; the node supervisor writes it
+/// when it restarts a child.
+#[derive(Clone)]
+pub struct Supervisors(Arc<RwLock<SupervisorRefs>>);
+
+impl Supervisors {
+    /// The current addresses.
+    pub fn current(&self) -> SupervisorRefs {
+        match self.0.read() {
+            Ok(refs) => refs.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn replace(&self, refs: SupervisorRefs) {
+        match self.0.write() {
+            Ok(mut current) => *current = refs,
+            Err(poisoned) => *poisoned.into_inner() = refs,
+        }
+    }
+}
+
+/// The root supervisor.
+pub struct NodeSupervisor;
+
+/// What the node supervisor is started with.
+pub struct NodeSupervisorArgs {
+    pub store: Store,
+    pub config: Arc<ShoalConfig>,
+}
+
+/// Messages of the node supervisor.
+pub enum NodeMsg {
+    /// The shared cell with the current child addresses.
+    Supervisors(RpcReplyPort<Supervisors>),
+}
+
+/// The children, their shared addresses and recent restarts.
+pub struct NodeSupervisorState {
+    store: Store,
+    config: Arc<ShoalConfig>,
+    supervisors: Supervisors,
+    restarts: Vec<Instant>,
+}
+
+impl Actor for NodeSupervisor {
+    type Msg = NodeMsg;
+    type State = NodeSupervisorState;
+    type Arguments = NodeSupervisorArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        args: NodeSupervisorArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        let videos = spawn_videos(&myself, &args.store).await?;
+        let transcoder = match spawn_transcoder(&myself, &args.store, &args.config, &videos).await {
+            Ok(transcoder) => transcoder,
+            Err(err) => {
+                // Release the store (held by the video supervisor) so a retry can open it.
+                let _ = videos.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
+                return Err(err);
+            }
+        };
+        let supervisors = Supervisors(Arc::new(RwLock::new(SupervisorRefs { videos, transcoder })));
+        Ok(NodeSupervisorState { store: args.store, config: args.config, supervisors, restarts: Vec::new() })
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        message: Self::Msg,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        match message {
+            NodeMsg::Supervisors(reply) => {
+                let _ = reply.send(state.supervisors.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// A normal stop (shutdown, the handle dropped): the transcoder first (its running
+    /// encodes are cancelled and stay queued), then the videos, each waited for.
+    async fn post_stop(&self, _myself: ActorRef<Self::Msg>, state: &mut Self::State) -> Result<(), ActorProcessingErr> {
+        let refs = state.supervisors.current();
+        let _ = refs.transcoder.stop_and_wait(Some("shutdown".into()), Some(STOP_TIMEOUT)).await;
+        let _ = refs.videos.stop_and_wait(Some("shutdown".into()), Some(STOP_TIMEOUT)).await;
+        Ok(())
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        event: SupervisionEvent,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        let (id, why) = match &event {
+            SupervisionEvent::ActorFailed(cell, error) => (cell.get_id(), format!("failed: {error}")),
+            SupervisionEvent::ActorTerminated(cell, _, reason) => {
+                (cell.get_id(), format!("stopped: {}", reason.as_deref().unwrap_or("no reason")))
+            }
+            _ => return Ok(()),
+        };
+        let refs = state.supervisors.current();
+        let child = if id == refs.videos.get_id() {
+            "video supervisor"
+        } else if id == refs.transcoder.get_id() {
+            "transcode supervisor"
+        } else {
+            // A child we replaced ourselves.
+            return Ok(());
+        };
+        tracing::error!(child, %why, "supervisor stopped unexpectedly; restarting it");
+        if !state.allow_restart() {
+            return Err(format!("{child} {why}; {MAX_RESTARTS} restarts within {RESTART_WINDOW:?}, giving up").into());
+        }
+        let videos = if id == refs.videos.get_id() {
+            // Rest for one: the transcoder and its jobs hold the old video supervisor.
+            let _ = refs.transcoder.stop_and_wait(Some("video supervisor restarting".into()), Some(STOP_TIMEOUT)).await;
+            spawn_videos(&myself, &state.store).await?
+        } else {
+            refs.videos
+        };
+        let transcoder = spawn_transcoder(&myself, &state.store, &state.config, &videos).await?;
+        state.supervisors.replace(SupervisorRefs { videos, transcoder });
+        tracing::info!(child, "supervisor restarted");
+        Ok(())
+    }
+}
+
+impl NodeSupervisorState {
+    /// Records a restart and says whether it stays within the limit.
+    fn allow_restart(&mut self) -> bool {
+        let now = Instant::now();
+        self.restarts.retain(|at| now.duration_since(*at) < RESTART_WINDOW);
+        if self.restarts.len() >= MAX_RESTARTS {
+            return false;
+        }
+        self.restarts.push(now);
+        true
+    }
+}
+
+async fn spawn_videos(
+    myself: &ActorRef<NodeMsg>,
+    store: &Store,
+) -> Result<ActorRef<VideoSupervisorMsg>, ActorProcessingErr> {
+    let (videos, _) = Actor::spawn_linked(None, VideoSupervisor, store.clone(), myself.get_cell())
+        .await
+        .map_err(|e| format!("video supervisor: {e}"))?;
+    Ok(videos)
+}
+
+async fn spawn_transcoder(
+    myself: &ActorRef<NodeMsg>,
+    store: &Store,
+    config: &Arc<ShoalConfig>,
+    videos: &ActorRef<VideoSupervisorMsg>,
+) -> Result<ActorRef<TranscodeMsg>, ActorProcessingErr> {
+    let args = TranscodeSupervisorArgs { store: store.clone(), config: config.clone(), videos: videos.clone() };
+    let (transcoder, _) = Actor::spawn_linked(None, TranscodeSupervisor, args, myself.get_cell())
+        .await
+        .map_err(|e| format!("transcode supervisor: {e}"))?;
+    Ok(transcoder)
+}
