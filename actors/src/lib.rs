@@ -15,6 +15,7 @@ pub mod handle;
 mod housekeeping;
 pub mod media;
 pub mod node_supervisor;
+mod restart_budget;
 mod staging;
 mod startup;
 pub mod store;

@@ -7,21 +7,18 @@
 //!
 //! The current addresses are published in a shared [`Supervisors`] cell that the `Shoal`
 //! handle reads on each call, so callers never hold a stale address for long.
-//! Restarts are limited to [`MAX_RESTARTS`] within [`RESTART_WINDOW`]; past that the node
-//! supervisor fails, the error is logged, and API calls that need the actors answer 503.
+//! Restarts are limited by a [`RestartBudget`]; past it the node supervisor fails, the
+//! error is logged, and API calls that need the actors answer 503.
 
 use crate::config::ShoalConfig;
+use crate::restart_budget::{RestartBudget, MAX_RESTARTS, RESTART_WINDOW};
 use crate::store::Store;
 use crate::transcode::{TranscodeMsg, TranscodeSupervisor, TranscodeSupervisorArgs};
 use crate::videos::supervisor::{VideoSupervisor, VideoSupervisorMsg};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Restarts of child supervisors allowed within [`RESTART_WINDOW`].
-pub const MAX_RESTARTS: usize = 5;
-/// The window over which restarts are counted.
-pub const RESTART_WINDOW: Duration = Duration::from_secs(60);
 /// How long a stopping child may take.
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -74,7 +71,7 @@ pub struct NodeSupervisorState {
     store: Store,
     config: Arc<ShoalConfig>,
     supervisors: Supervisors,
-    restarts: Vec<Instant>,
+    restarts: RestartBudget,
 }
 
 impl Actor for NodeSupervisor {
@@ -97,7 +94,12 @@ impl Actor for NodeSupervisor {
             }
         };
         let supervisors = Supervisors(Arc::new(RwLock::new(SupervisorRefs { videos, transcoder })));
-        Ok(NodeSupervisorState { store: args.store, config: args.config, supervisors, restarts: Vec::new() })
+        Ok(NodeSupervisorState {
+            store: args.store,
+            config: args.config,
+            supervisors,
+            restarts: RestartBudget::default(),
+        })
     }
 
     async fn handle(
@@ -146,7 +148,7 @@ impl Actor for NodeSupervisor {
             return Ok(());
         };
         tracing::error!(child, %why, "supervisor stopped unexpectedly; restarting it");
-        if !state.allow_restart() {
+        if !state.restarts.allow() {
             return Err(format!("{child} {why}; {MAX_RESTARTS} restarts within {RESTART_WINDOW:?}, giving up").into());
         }
         let videos = if id == refs.videos.get_id() {
@@ -160,19 +162,6 @@ impl Actor for NodeSupervisor {
         state.supervisors.replace(SupervisorRefs { videos, transcoder });
         tracing::info!(child, "supervisor restarted");
         Ok(())
-    }
-}
-
-impl NodeSupervisorState {
-    /// Records a restart and says whether it stays within the limit.
-    fn allow_restart(&mut self) -> bool {
-        let now = Instant::now();
-        self.restarts.retain(|at| now.duration_since(*at) < RESTART_WINDOW);
-        if self.restarts.len() >= MAX_RESTARTS {
-            return false;
-        }
-        self.restarts.push(now);
-        true
     }
 }
 

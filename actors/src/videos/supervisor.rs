@@ -1,24 +1,19 @@
 //! `VideoSupervisor`: spawns `VideoActor`s linked to itself (lazily, when a video has
 //! something to say), routes messages to them by uuid, and restarts a failed one from its
-//! state in sled. Restarts are limited per video ([`MAX_RESTARTS`] within
-//! [`RESTART_WINDOW`]); past that the video stays without an actor until the next message
-//! for it, and the failure is logged.
+//! state in sled. Restarts are limited per video by a [`RestartBudget`]; past it the video
+//! stays without an actor until the next message for it, and the failure is logged.
 //!
 //! Routing through the supervisor means transcode jobs never hold a stale reference to a
 //! video actor that was restarted.
 
 use super::actor::{VideoActor, VideoActorArgs, VideoMsg};
 use super::repo;
+use crate::restart_budget::{RestartBudget, MAX_RESTARTS, RESTART_WINDOW};
 use crate::store::Store;
 use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use uuid::Uuid;
-
-/// Restarts allowed per video within [`RESTART_WINDOW`].
-pub const MAX_RESTARTS: usize = 5;
-/// The window over which restarts are counted.
-pub const RESTART_WINDOW: Duration = Duration::from_secs(60);
 
 /// The supervisor of every `VideoActor`.
 pub struct VideoSupervisor;
@@ -45,7 +40,7 @@ pub struct VideoSupervisorState {
     store: Store,
     by_uuid: HashMap<Uuid, ActorRef<VideoMsg>>,
     by_actor: HashMap<ActorId, Uuid>,
-    restarts: HashMap<Uuid, Vec<Instant>>,
+    restarts: HashMap<Uuid, RestartBudget>,
 }
 
 impl Actor for VideoSupervisor {
@@ -115,7 +110,7 @@ impl Actor for VideoSupervisor {
                 let Some(uuid) = state.by_actor.remove(&cell.get_id()) else { return Ok(()) };
                 state.by_uuid.remove(&uuid);
                 tracing::warn!(video = %uuid, %error, "video actor failed");
-                if !state.allow_restart(uuid) {
+                if !state.restarts.entry(uuid).or_default().allow() {
                     tracing::error!(video = %uuid, "video actor failed {MAX_RESTARTS} times within {RESTART_WINDOW:?}; not restarting it now");
                     return Ok(());
                 }
@@ -152,17 +147,5 @@ impl VideoSupervisorState {
         self.by_actor.insert(child.get_id(), uuid);
         self.by_uuid.insert(uuid, child.clone());
         Ok(child)
-    }
-
-    /// Records a restart and says whether it stays within the limit.
-    fn allow_restart(&mut self, uuid: Uuid) -> bool {
-        let now = Instant::now();
-        let recent = self.restarts.entry(uuid).or_default();
-        recent.retain(|at| now.duration_since(*at) < RESTART_WINDOW);
-        if recent.len() >= MAX_RESTARTS {
-            return false;
-        }
-        recent.push(now);
-        true
     }
 }
