@@ -1,6 +1,8 @@
-//! The store: versioned CBOR records round-trip, foreign versions are refused, counters
+//! The store: versioned CBOR records round-trip, foreign versions are refused, damaged
+//! records (truncated, flipped bytes, garbage) are typed errors and never panics, counters
 //! survive a reopen.
 
+use proptest::prelude::*;
 use shoal_actors::accounts::{Role, UserRecord};
 use shoal_actors::store::{codec, Store, StoreError};
 use shoal_actors::videos::{Privacy, SourceInfo, VideoFileRecord, VideoRecord, VideoState};
@@ -95,6 +97,28 @@ fn foreign_versions_and_garbage_are_refused() {
         codec::decode::<VideoRecord>("videos", &[codec::RECORD_VERSION, 0xff]),
         Err(StoreError::Decode { .. })
     ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = codec::decode::<VideoRecord>("videos", &bytes);
+        let _ = codec::decode::<UserRecord>("users", &bytes);
+    }
+
+    #[test]
+    fn damaged_records_are_errors_or_records(cut in any::<prop::sample::Index>(), flip in any::<prop::sample::Index>(),
+                                             bit in 0u8..8) {
+        let bytes = codec::encode(&sample_video()).expect("encode");
+        let truncated = &bytes[..cut.index(bytes.len())];
+        prop_assert!(codec::decode::<VideoRecord>("videos", truncated).is_err(), "a truncated record is refused");
+        let mut flipped = bytes.clone();
+        flipped[flip.index(bytes.len())] ^= 1 << bit;
+        // A flipped bit may still decode (e.g. inside a string); it must not panic.
+        let _ = codec::decode::<VideoRecord>("videos", &flipped);
+    }
 }
 
 #[test]

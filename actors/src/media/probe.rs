@@ -181,6 +181,56 @@ fn parse_rate(rate: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// ffprobe-shaped JSON with arbitrary values where ffprobe puts numbers and strings.
+    fn ffprobe_like() -> impl Strategy<Value = String> {
+        // Mostly plausible values (so the logic after deserialisation runs), some hostile.
+        let text = prop_oneof![
+            1 => Just("null".to_string()),
+            6 => "[0-9]{1,6}/[0-9]{1,6}|[0-9]{1,5}(\\.[0-9]{1,3})?".prop_map(|s| serde_json::json!(s).to_string()),
+            1 => "-?[0-9e.]{1,8}|.{0,12}".prop_map(|s| serde_json::json!(s).to_string()),
+        ];
+        let number = prop_oneof![
+            1 => Just("null".to_string()),
+            8 => (0i64..20_000).prop_map(|n| n.to_string()),
+            1 => any::<i64>().prop_map(|n| n.to_string()),
+        ];
+        let stream = (
+            prop_oneof![3 => Just("\"video\""), 1 => Just("\"audio\""), 1 => Just("null")],
+            number.clone(),
+            number,
+            text.clone(),
+            text.clone(),
+            text.clone(),
+            prop_oneof![4 => Just(0u8), 1 => 0u8..3],
+        )
+            .prop_map(|(kind, w, h, rate, nb, dur, pic)| {
+                format!(
+                    r#"{{"codec_type":{kind},"width":{w},"height":{h},"avg_frame_rate":{rate},"nb_frames":{nb},"duration":{dur},"disposition":{{"attached_pic":{pic}}}}}"#
+                )
+            });
+        (proptest::collection::vec(stream, 0..4), text).prop_map(|(streams, dur)| {
+            format!(r#"{{"streams":[{}],"format":{{"duration":{dur},"format_name":"x"}}}}"#, streams.join(","))
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn ffprobe_output_never_panics(json in ffprobe_like()) {
+            if let Ok(probe) = parse_ffprobe_json(json.as_bytes()) {
+                prop_assert!(probe.width > 0 && probe.height > 0 && probe.fps > 0.0 && probe.fps <= 1000.0);
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_and_rates_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256), rate in ".{0,24}") {
+            prop_assert!(parse_ffprobe_json(&bytes).is_err() || serde_json::from_slice::<serde_json::Value>(&bytes).is_ok());
+            if let Some((n, d)) = parse_rate(&rate) {
+                prop_assert!(n > 0 && d > 0);
+            }
+        }
+    }
 
     fn y4m(frames: usize, extra: usize) -> Vec<u8> {
         let mut s = b"YUV4MPEG2 W4 H2 F30000:1001 C420mpeg2\n".to_vec();
