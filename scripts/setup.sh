@@ -5,7 +5,8 @@
 #   bash scripts/setup.sh --serve   build + runtime only (what scripts/serve.sh needs)
 #
 # Debian packages: nasm (rav1e's assembly), pkg-config, ffmpeg/ffprobe (decoding
-# non-Y4M uploads, Opus audio, thumbnails), python3-libtorrent (test client),
+# non-Y4M uploads, Opus audio, thumbnails), python3-libtorrent and
+# python3-prometheus-client (test clients),
 # nodejs/npm if absent. npm tools for the tests: `npm ci --ignore-scripts` in tests/.
 # Works as root without sudo; uses sudo only when not root and it is available.
 set -euo pipefail
@@ -20,6 +21,7 @@ have pkg-config || missing+=(pkg-config)
 { have ffmpeg && have ffprobe; } || missing+=(ffmpeg)
 if [ "$mode" != "--serve" ]; then
   /usr/bin/python3 -c 'import libtorrent' >/dev/null 2>&1 || missing+=(python3-libtorrent)
+  /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
   have npm || missing+=(nodejs npm)
 fi
 
@@ -37,7 +39,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if ! have cargo; then
-  echo "setup: cargo not found: install Rust (https://rustup.rs), 1.85 or newer" >&2
+  echo "setup: cargo not found: install Rust (https://rustup.rs), 1.87 or newer" >&2
   exit 1
 fi
 

@@ -8,6 +8,7 @@ use crate::config::ShoalConfig;
 use crate::error::{StartError, VideoError};
 use crate::housekeeping;
 use crate::media;
+use crate::metrics::ActorMetrics;
 use crate::node_supervisor::{NodeMsg, NodeSupervisor, NodeSupervisorArgs, SupervisorRefs, Supervisors};
 use crate::startup;
 use crate::store::{counter, Store};
@@ -45,6 +46,7 @@ struct Inner {
     node: ActorRef<NodeMsg>,
     /// The current child supervisors (replaced when the node supervisor restarts one).
     supervisors: Supervisors,
+    metrics: ActorMetrics,
     generated_admin_password: Option<String>,
     /// Serialises quota checks with the uploads they admit.
     create_lock: tokio::sync::Mutex<()>,
@@ -71,7 +73,8 @@ impl Shoal {
         let generated_admin_password = startup::ensure_admin(&accounts, &config.admin).await?;
 
         let resume = startup::settle_queue(&store)?;
-        let args = NodeSupervisorArgs { store: store.clone(), config: config.clone() };
+        let metrics = ActorMetrics::default();
+        let args = NodeSupervisorArgs { store: store.clone(), config: config.clone(), metrics: metrics.clone() };
         let (node, _) = Actor::spawn(None, NodeSupervisor, args)
             .await
             .map_err(|e| StartError::Spawn(format!("node supervisor: {e}")))?;
@@ -96,6 +99,7 @@ impl Shoal {
                 accounts,
                 node,
                 supervisors,
+                metrics,
                 generated_admin_password,
                 create_lock: tokio::sync::Mutex::new(()),
                 housekeeping,
@@ -208,6 +212,7 @@ impl Shoal {
         // The upload is acknowledged only once the record and its jobs are on disk.
         store.flush().await?;
         drop(quota_guard);
+        self.inner.metrics.upload_admitted(size);
         tracing::info!(video = %uuid, id, account = user.id, size, width = probe.width, height = probe.height,
             frames = probe.frames, rungs = ?record.pending_resolutions, "video created");
 
@@ -295,6 +300,11 @@ impl Shoal {
     /// Where web streams incoming uploads (same filesystem as the data folder).
     pub fn uploads_dir(&self) -> PathBuf {
         self.inner.config.uploads_dir()
+    }
+
+    /// The actors' metric handles (registered by the web edge for `/metrics`).
+    pub fn metrics(&self) -> &ActorMetrics {
+        &self.inner.metrics
     }
 
     /// The running child supervisors (diagnostics and supervision tests).

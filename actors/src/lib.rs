@@ -14,6 +14,7 @@ pub mod error;
 pub mod handle;
 mod housekeeping;
 pub mod media;
+pub mod metrics;
 pub mod node_supervisor;
 mod restart_budget;
 mod staging;

@@ -11,6 +11,7 @@
 //! error is logged, and API calls that need the actors answer 503.
 
 use crate::config::ShoalConfig;
+use crate::metrics::ActorMetrics;
 use crate::restart_budget::{RestartBudget, MAX_RESTARTS, RESTART_WINDOW};
 use crate::store::Store;
 use crate::transcode::{TranscodeMsg, TranscodeSupervisor, TranscodeSupervisorArgs};
@@ -58,6 +59,7 @@ pub struct NodeSupervisor;
 pub struct NodeSupervisorArgs {
     pub store: Store,
     pub config: Arc<ShoalConfig>,
+    pub metrics: ActorMetrics,
 }
 
 /// Messages of the node supervisor.
@@ -70,6 +72,7 @@ pub enum NodeMsg {
 pub struct NodeSupervisorState {
     store: Store,
     config: Arc<ShoalConfig>,
+    metrics: ActorMetrics,
     supervisors: Supervisors,
     restarts: RestartBudget,
 }
@@ -85,7 +88,7 @@ impl Actor for NodeSupervisor {
         args: NodeSupervisorArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
         let videos = spawn_videos(&myself, &args.store).await?;
-        let transcoder = match spawn_transcoder(&myself, &args.store, &args.config, &videos).await {
+        let transcoder = match spawn_transcoder(&myself, &args.store, &args.config, &args.metrics, &videos).await {
             Ok(transcoder) => transcoder,
             Err(err) => {
                 // Release the store (held by the video supervisor) so a retry can open it.
@@ -97,6 +100,7 @@ impl Actor for NodeSupervisor {
         Ok(NodeSupervisorState {
             store: args.store,
             config: args.config,
+            metrics: args.metrics,
             supervisors,
             restarts: RestartBudget::default(),
         })
@@ -158,7 +162,7 @@ impl Actor for NodeSupervisor {
         } else {
             refs.videos
         };
-        let transcoder = spawn_transcoder(&myself, &state.store, &state.config, &videos).await?;
+        let transcoder = spawn_transcoder(&myself, &state.store, &state.config, &state.metrics, &videos).await?;
         state.supervisors.replace(SupervisorRefs { videos, transcoder });
         tracing::info!(child, "supervisor restarted");
         Ok(())
@@ -179,9 +183,15 @@ async fn spawn_transcoder(
     myself: &ActorRef<NodeMsg>,
     store: &Store,
     config: &Arc<ShoalConfig>,
+    metrics: &ActorMetrics,
     videos: &ActorRef<VideoSupervisorMsg>,
 ) -> Result<ActorRef<TranscodeMsg>, ActorProcessingErr> {
-    let args = TranscodeSupervisorArgs { store: store.clone(), config: config.clone(), videos: videos.clone() };
+    let args = TranscodeSupervisorArgs {
+        store: store.clone(),
+        config: config.clone(),
+        videos: videos.clone(),
+        metrics: metrics.clone(),
+    };
     let (transcoder, _) = Actor::spawn_linked(None, TranscodeSupervisor, args, myself.get_cell())
         .await
         .map_err(|e| format!("transcode supervisor: {e}"))?;

@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use shoal_actors::metrics::AttemptOutcome;
 use shoal_actors::transcode::TranscodeMsg;
 use shoal_actors::videos::{VideoKey, VideoMsg, VideoState, VideoSupervisorMsg};
 use shoal_actors::Shoal;
@@ -36,12 +37,18 @@ async fn failing_job_is_retried_then_reported_while_others_publish() {
     // Backoff: 100 ms then 200 ms between the three attempts.
     assert!(started.elapsed() >= Duration::from_millis(300), "retries waited: {:?}", started.elapsed());
     assert_eq!(shoal.progress(doomed.uuid).await, None);
+    // Both rungs fail; the first to use up its attempts fails the video (its two retries
+    // and the give-up are counted; the other rung may be anywhere in its own attempts).
+    let metrics = shoal.metrics();
+    assert!(metrics.attempts(AttemptOutcome::Retried) >= 2, "retries counted");
+    assert!(metrics.attempts(AttemptOutcome::GaveUp) >= 1, "the give-up counted");
 
     let published = wait_for(&shoal, healthy.uuid, TIMEOUT, "publication", |v| {
         v.state == VideoState::Published && v.pending_resolutions.is_empty()
     })
     .await;
     assert_eq!(published.files.len(), 2);
+    assert_eq!(shoal.metrics().attempts(AttemptOutcome::Done), 2, "only the healthy video's rungs succeeded");
 
     // The failed video's jobs are gone from the durable queue: a restart does not retry it.
     shoal.shutdown().await;

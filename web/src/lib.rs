@@ -12,6 +12,7 @@ pub mod file_cache;
 pub mod file_response;
 pub mod handlers;
 pub mod json;
+pub mod metrics;
 pub mod read_buffers;
 pub mod resumable_session;
 pub mod router;

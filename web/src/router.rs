@@ -12,6 +12,7 @@ use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::handlers::{channels, config, not_found, oauth, resumable, static_files, upload, users, videos};
+use crate::metrics;
 use crate::state::AppState;
 
 /// Largest JSON / form body accepted outside the upload routes.
@@ -31,6 +32,7 @@ pub fn router(shoal: Shoal) -> Router {
 
     let api = Router::new()
         .route("/api/v1/ping", get(config::ping))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/v1/config", get(config::server_config))
         .route("/api/v1/oauth-clients/local", get(oauth::local_client))
         .route("/api/v1/users/token", post(oauth::token))

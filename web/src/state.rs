@@ -1,13 +1,15 @@
 //! The state every handler receives: the `Shoal` handle plus the web edge's own
-//! small bookkeeping (locks of resumable upload sessions).
+//! small bookkeeping (open files, locks of resumable upload sessions, metrics).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use prometheus_client::registry::Registry;
 use shoal_actors::Shoal;
 
 use crate::file_cache::FileCache;
+use crate::metrics::{self, WebMetrics};
 
 /// Shared by all handlers; cheap to clone.
 #[derive(Clone)]
@@ -18,12 +20,24 @@ pub struct AppState {
     /// Open media files reused across web-seed requests.
     pub files: Arc<FileCache>,
     pub upload_locks: Arc<UploadLocks>,
+    pub metrics: WebMetrics,
+    /// Every metric of the node, served at `/metrics`.
+    pub registry: Arc<Registry>,
 }
 
 impl AppState {
     pub fn new(shoal: Shoal) -> Self {
         let media_dir = Arc::new(shoal.media_dir());
-        Self { shoal, media_dir, files: Arc::new(FileCache::default()), upload_locks: Arc::new(UploadLocks::default()) }
+        let metrics = WebMetrics::default();
+        let registry = Arc::new(metrics::registry(&shoal, &metrics));
+        Self {
+            shoal,
+            media_dir,
+            files: Arc::new(FileCache::default()),
+            upload_locks: Arc::new(UploadLocks::default()),
+            metrics,
+            registry,
+        }
     }
 }
 

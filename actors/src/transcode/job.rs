@@ -14,6 +14,7 @@ use super::queue::JobRecord;
 use super::work::{self, RungWork};
 use crate::config::ShoalConfig;
 use crate::media::MediaError;
+use crate::metrics::ActorMetrics;
 use crate::store::Store;
 use crate::videos::actor::RecordRungError;
 use crate::videos::{repo, VideoMsg, VideoState, VideoSupervisorMsg};
@@ -44,6 +45,7 @@ pub struct TranscodeJobArgs {
     pub config: Arc<ShoalConfig>,
     pub videos: ActorRef<VideoSupervisorMsg>,
     pub cancel: Arc<AtomicBool>,
+    pub metrics: ActorMetrics,
 }
 
 /// Messages of a job.
@@ -162,6 +164,7 @@ async fn run(myself: &ActorRef<TranscodeJobMsg>, s: &mut TranscodeJobArgs) -> Re
         .await;
     match recorded {
         Ok(ractor::rpc::CallResult::Success(Ok(_))) => {
+            s.metrics.rung_encoded(result.frames, result.encode_secs);
             myself.stop(Some(EXIT_DONE.into()));
             Ok(())
         }

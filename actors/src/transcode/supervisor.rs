@@ -12,6 +12,7 @@ use super::job::{TranscodeJob, TranscodeJobArgs, EXIT_CANCELLED, EXIT_DONE, EXIT
 use super::queue::{self, JobRecord};
 use crate::clock::unix_millis;
 use crate::config::ShoalConfig;
+use crate::metrics::{ActorMetrics, AttemptOutcome};
 use crate::store::Store;
 use crate::videos::{VideoMsg, VideoState, VideoSupervisorMsg};
 use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
@@ -32,6 +33,7 @@ pub struct TranscodeSupervisorArgs {
     pub store: Store,
     pub config: Arc<ShoalConfig>,
     pub videos: ActorRef<VideoSupervisorMsg>,
+    pub metrics: ActorMetrics,
 }
 
 /// Messages of the `TranscodeSupervisor`.
@@ -62,6 +64,7 @@ pub struct TranscodeSupervisorState {
     store: Store,
     config: Arc<ShoalConfig>,
     videos: ActorRef<VideoSupervisorMsg>,
+    metrics: ActorMetrics,
     running: HashMap<ActorId, RunningJob>,
     shutting_down: bool,
 }
@@ -81,6 +84,7 @@ impl Actor for TranscodeSupervisor {
             store: args.store,
             config: args.config,
             videos: args.videos,
+            metrics: args.metrics,
             running: HashMap::new(),
             shutting_down: false,
         })
@@ -136,12 +140,20 @@ impl Actor for TranscodeSupervisor {
         match event {
             SupervisionEvent::ActorTerminated(cell, _, reason) => {
                 let Some(running) = state.running.remove(&cell.get_id()) else { return Ok(()) };
-                match reason.as_deref() {
-                    Some(EXIT_DONE) | Some(EXIT_GONE) => queue::remove(&state.store, &running.job)?,
-                    Some(EXIT_CANCELLED) => {}
-                    other => tracing::warn!(video = %running.job.video_uuid, rung = running.job.height,
-                        reason = ?other, "transcode job stopped unexpectedly; it stays queued"),
+                let outcome = match reason.as_deref() {
+                    Some(EXIT_DONE) => AttemptOutcome::Done,
+                    Some(EXIT_GONE) => AttemptOutcome::Dropped,
+                    Some(EXIT_CANCELLED) => AttemptOutcome::Cancelled,
+                    other => {
+                        tracing::warn!(video = %running.job.video_uuid, rung = running.job.height,
+                            reason = ?other, "transcode job stopped unexpectedly; it stays queued");
+                        AttemptOutcome::Cancelled
+                    }
+                };
+                if matches!(outcome, AttemptOutcome::Done | AttemptOutcome::Dropped) {
+                    queue::remove(&state.store, &running.job)?;
                 }
+                state.metrics.attempt_ended(outcome);
                 if !state.shutting_down {
                     myself.cast(TranscodeMsg::Poll)?;
                 }
@@ -182,6 +194,7 @@ impl TranscodeSupervisorState {
             }
             self.start(myself, job).await?;
         }
+        self.metrics.set_jobs(self.running.len(), self.store.jobs.len());
         if let Some(wake) = next_wake {
             let delay = Duration::from_millis(wake.saturating_sub(now).max(1));
             myself.send_after(delay, || TranscodeMsg::Poll);
@@ -199,6 +212,7 @@ impl TranscodeSupervisorState {
             config: self.config.clone(),
             videos: self.videos.clone(),
             cancel: cancel.clone(),
+            metrics: self.metrics.clone(),
         };
         match Actor::spawn_linked(None, TranscodeJob, args, myself.get_cell()).await {
             Ok((child, _)) => {
@@ -224,8 +238,10 @@ impl TranscodeSupervisorState {
             job.not_before_ms = unix_millis().saturating_add(delay);
             job.last_error = Some(reason);
             queue::put(&self.store, &job)?;
+            self.metrics.attempt_ended(AttemptOutcome::Retried);
             return Ok(());
         }
+        self.metrics.attempt_ended(AttemptOutcome::GaveUp);
 
         let message = format!("{}p failed after {} attempts: {reason}", job.height, job.failures);
         tracing::error!(video = %job.video_uuid, rung = job.height, attempts = job.failures, %reason,

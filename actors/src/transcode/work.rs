@@ -33,6 +33,9 @@ pub struct RungResult {
     pub file: VideoFileRecord,
     /// Thumbnail file name under `media/`, if one was made.
     pub thumbnail: Option<String>,
+    /// Frames encoded, and the wall-clock time the encode took.
+    pub frames: u64,
+    pub encode_secs: f64,
 }
 
 /// The media file name of a rung.
@@ -68,7 +71,9 @@ pub fn run(work: &RungWork, progress: &mut dyn FnMut(u64, u64)) -> Result<RungRe
         cfg: &cfg.transcoding,
         out_path: &staged,
     };
+    let encode_started = std::time::Instant::now();
     let output = media::transcode_rung(&request, progress, &work.cancel)?;
+    let encode_secs = encode_started.elapsed().as_secs_f64();
     if work.cancel.load(Ordering::Relaxed) {
         let _ = std::fs::remove_file(&staged);
         return Err(MediaError::Cancelled.into());
@@ -101,6 +106,8 @@ pub fn run(work: &RungWork, progress: &mut dyn FnMut(u64, u64)) -> Result<RungRe
             magnet_uri: artifacts.magnet_uri,
         },
         thumbnail,
+        frames: output.frames,
+        encode_secs,
     })
 }
 

@@ -17,7 +17,10 @@ const IMAGE_TYPES: &[(&str, &str)] = &[(".jpg", "image/jpeg")];
 
 /// `GET|HEAD /static/web-videos/{filename}`: the web seed.
 pub async fn web_video(State(state): State<AppState>, Path(name): Path<String>, request: Request) -> Response {
-    serve(&state, &name, VIDEO_TYPES, request).await
+    let method = request.method().clone();
+    let response = serve(&state, &name, VIDEO_TYPES, request).await;
+    state.metrics.seed_answered(&method, &response);
+    response
 }
 
 /// `GET|HEAD /lazy-static/torrents/{filename}`.
