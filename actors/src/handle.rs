@@ -28,8 +28,8 @@ pub use crate::videos::list::{VideoListQuery, VideoSort};
 
 /// How long a progress query may take.
 const PROGRESS_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long deletion waits for the actors.
-const DELETE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a call to the supervisors may take (start-up, admission, deletion, shutdown).
+const ACTOR_CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long shutdown waits for running encodes to notice the cancel flag.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
 
@@ -78,16 +78,16 @@ impl Shoal {
         let (node, _) = Actor::spawn(None, NodeSupervisor, args)
             .await
             .map_err(|e| StartError::Spawn(format!("node supervisor: {e}")))?;
-        let supervisors = match node.call(NodeMsg::Supervisors, Some(DELETE_TIMEOUT)).await {
+        let supervisors = match node.call(NodeMsg::Supervisors, Some(ACTOR_CALL_TIMEOUT)).await {
             Ok(CallResult::Success(supervisors)) => supervisors,
             _ => {
-                let _ = node.stop_and_wait(Some("start failed".into()), Some(DELETE_TIMEOUT)).await;
+                let _ = node.stop_and_wait(Some("start failed".into()), Some(ACTOR_CALL_TIMEOUT)).await;
                 return Err(StartError::Spawn("the node supervisor did not answer".into()));
             }
         };
         let videos = supervisors.current().videos;
         for uuid in &resume {
-            let _ = videos.call(|reply| VideoSupervisorMsg::Ensure { uuid: *uuid, reply }, Some(DELETE_TIMEOUT)).await;
+            let _ = videos.call(|reply| VideoSupervisorMsg::Ensure { uuid: *uuid, reply }, Some(ACTOR_CALL_TIMEOUT)).await;
         }
         let housekeeping = housekeeping::spawn(accounts.clone(), housekeeping::TOKEN_PURGE_INTERVAL).abort_handle();
         tracing::info!(data_dir = %config.storage.data_dir.display(), resumed_videos = resume.len(),
@@ -115,10 +115,10 @@ impl Shoal {
         }
         self.inner.housekeeping.abort();
         let transcoder = self.supervisors().transcoder;
-        let _ = transcoder.call(TranscodeMsg::Shutdown, Some(DELETE_TIMEOUT)).await;
+        let _ = transcoder.call(TranscodeMsg::Shutdown, Some(ACTOR_CALL_TIMEOUT)).await;
         let deadline = Instant::now() + SHUTDOWN_GRACE;
         while Instant::now() < deadline {
-            match transcoder.call(TranscodeMsg::Running, Some(DELETE_TIMEOUT)).await {
+            match transcoder.call(TranscodeMsg::Running, Some(ACTOR_CALL_TIMEOUT)).await {
                 Ok(CallResult::Success(0)) | Err(_) => break,
                 Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             }
@@ -219,7 +219,7 @@ impl Shoal {
         let ensured = self
             .supervisors()
             .videos
-            .call(|reply| VideoSupervisorMsg::Ensure { uuid, reply }, Some(DELETE_TIMEOUT))
+            .call(|reply| VideoSupervisorMsg::Ensure { uuid, reply }, Some(ACTOR_CALL_TIMEOUT))
             .await;
         if !matches!(ensured, Ok(CallResult::Success(Ok(())))) {
             tracing::warn!(video = %uuid, "video actor not started now; it starts with the first transcode report");
@@ -260,7 +260,7 @@ impl Shoal {
         let cancelled = self
             .supervisors()
             .transcoder
-            .call(|reply| TranscodeMsg::CancelVideo { video_id: id, uuid, reply }, Some(DELETE_TIMEOUT))
+            .call(|reply| TranscodeMsg::CancelVideo { video_id: id, uuid, reply }, Some(ACTOR_CALL_TIMEOUT))
             .await;
         if !matches!(cancelled, Ok(CallResult::Success(()))) {
             return Err(VideoError::Unavailable("the transcode supervisor did not answer".into()));
@@ -268,7 +268,7 @@ impl Shoal {
         let _ = self
             .supervisors()
             .videos
-            .call(|reply| VideoSupervisorMsg::Stop { uuid, reply }, Some(DELETE_TIMEOUT))
+            .call(|reply| VideoSupervisorMsg::Stop { uuid, reply }, Some(ACTOR_CALL_TIMEOUT))
             .await;
         repo::remove(store, &record)?;
         queue::remove_video(store, id)?;
