@@ -16,7 +16,7 @@
 use rav1e::prelude::{Context, EncoderStatus, Frame};
 use shoal_actors::config::TranscodingConfig;
 use shoal_actors::media::encode::{rav1e_config, EncodeParams};
-use shoal_actors::media::scale::{copy_into_plane, even_width_for, I420Layout, I420Scaler};
+use shoal_actors::media::scale::{copy_into_plane, even_scaled_side, rung_layout, I420Layout, I420Scaler};
 use shoal_actors::media::y4m_reader::Y4mReader;
 use shoal_actors::media::{self, RungRequest};
 use shoal_protocol::y4m::Chroma;
@@ -79,7 +79,7 @@ fn params_for(source: &Path, height: u32, bitrate_kbps: u32) -> (EncodeParams, I
     let reader = Y4mReader::new(std::fs::File::open(source).unwrap()).unwrap();
     let h = reader.header();
     let src = I420Layout { width: h.width, height: h.height };
-    let dst = I420Layout { width: even_width_for(h.width, h.height, height), height };
+    let dst = rung_layout(h.width, h.height, height);
     let params = EncodeParams {
         width: dst.width,
         height: dst.height,
@@ -139,7 +139,7 @@ fn run_alone(source: &Path, height: u32, bitrate_kbps: u32, cfg: &TranscodingCon
 /// (b) the pipeline: transcode_rung from the Y4M file to an MP4.
 fn run_pipeline(source: &Path, height: u32, bitrate_kbps: u32, cfg: &TranscodingConfig, out: &Path) -> (u64, f64, f64) {
     let probe = media::probe(cfg, source).expect("probe");
-    let req = RungRequest { source_path: source, probe: &probe, height, bitrate_kbps, cfg, out_path: out };
+    let req = RungRequest { source_path: source, probe: &probe, resolution: height, bitrate_kbps, cfg, out_path: out };
     let (t0, c0) = (Instant::now(), cpu_seconds());
     let output = media::transcode_rung(&req, &mut |_, _| {}, &AtomicBool::new(false)).expect("transcode");
     let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
@@ -174,7 +174,7 @@ fn main() {
                 (h, h)
             }
         };
-        let source = make_y4m(dir.path(), even_width_for(16, 9, src_h), src_h, frames);
+        let source = make_y4m(dir.path(), even_scaled_side(16, 9, src_h), src_h, frames);
         let bitrate =
             TranscodingConfig::default().ladder.iter().find(|r| r.height == dst_h).map_or(1000, |r| r.bitrate_kbps);
         let out = dir.path().join(format!("out-{src_h}-{dst_h}.mp4"));

@@ -64,7 +64,9 @@ impl Default for StorageConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Rung {
-    /// Output height in pixels (width follows the source aspect ratio, rounded to even).
+    /// The output's short side in pixels, PeerTube's "resolution" (the height of a
+    /// landscape video, the width of a portrait one); the other side follows the source's
+    /// aspect ratio, rounded to even.
     pub height: u32,
     /// Target video bitrate in kbit/s.
     pub bitrate_kbps: u32,
@@ -74,7 +76,7 @@ pub struct Rung {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct TranscodingConfig {
-    /// Resolutions to produce, never above the source's height. Default 360p and 720p.
+    /// Resolutions to produce, never above the source's short side. Default 360p and 720p.
     pub ladder: Vec<Rung>,
     /// rav1e speed preset, 0 (slowest, best) to 10 (fastest). Default 10:
     /// rav1e is a few frames per CPU-second at 720p, and uploads must publish quickly.

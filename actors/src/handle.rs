@@ -87,7 +87,8 @@ impl Shoal {
         };
         let videos = supervisors.current().videos;
         for uuid in &resume {
-            let _ = videos.call(|reply| VideoSupervisorMsg::Ensure { uuid: *uuid, reply }, Some(ACTOR_CALL_TIMEOUT)).await;
+            let _ =
+                videos.call(|reply| VideoSupervisorMsg::Ensure { uuid: *uuid, reply }, Some(ACTOR_CALL_TIMEOUT)).await;
         }
         let housekeeping = housekeeping::spawn(accounts.clone(), housekeeping::TOKEN_PURGE_INTERVAL).abort_handle();
         tracing::info!(data_dir = %config.storage.data_dir.display(), resumed_videos = resume.len(),
@@ -187,7 +188,7 @@ impl Shoal {
             .await
             .map_err(|e| VideoError::Unavailable(format!("probe thread: {e}")))?
             .map_err(|e| VideoError::Unreadable(e.to_string()))?;
-        let rungs = media::plan_ladder(&self.inner.config.transcoding, probe.height);
+        let rungs = media::plan_ladder(&self.inner.config.transcoding, probe.resolution());
         if rungs.is_empty() || probe.width < 2 {
             return Err(VideoError::Unreadable(format!("{}x{} is too small to transcode", probe.width, probe.height)));
         }

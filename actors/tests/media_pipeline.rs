@@ -112,9 +112,9 @@ fn assert_decodes(path: &Path) {
     assert!(out.status.success() && out.stderr.is_empty(), "decode errors: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-fn transcode(source: &Path, probe: &Probe, height: u32, out: &Path) -> Result<media::RungOutput, MediaError> {
+fn transcode(source: &Path, probe: &Probe, resolution: u32, out: &Path) -> Result<media::RungOutput, MediaError> {
     let cfg = cfg();
-    let req = RungRequest { source_path: source, probe, height, bitrate_kbps: 200, cfg: &cfg, out_path: out };
+    let req = RungRequest { source_path: source, probe, resolution, bitrate_kbps: 200, cfg: &cfg, out_path: out };
     let mut calls = Vec::new();
     let result = media::transcode_rung(&req, &mut |done, total| calls.push((done, total)), &AtomicBool::new(false));
     if let Ok(output) = &result {
@@ -180,6 +180,42 @@ fn transcodes_y4m_at_source_size_and_scaled() {
         assert_eq!(v["nb_read_packets"], "15");
         assert_fast_start(&out);
         assert_decodes(&out);
+    }
+}
+
+/// PeerTube's convention: a rung names the short side. A portrait Y4M (read natively) and a
+/// landscape MP4 tagged as rotated by 90° (how phones store portrait video; ffmpeg applies
+/// the rotation when decoding) both come out 120 wide and 214 high at "120p".
+#[test]
+fn portrait_and_rotated_sources_keep_their_short_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let portrait = dir.path().join("portrait.y4m");
+    let size = "testsrc2=size=180x320:rate=10";
+    ffmpeg(&["-f", "lavfi", "-i", size, "-frames:v", "5", "-pix_fmt", "yuv420p", portrait.to_str().unwrap()]);
+    let landscape = dir.path().join("landscape.mp4");
+    let vcodec = if has_encoder("libx264") { "libx264" } else { "mpeg4" };
+    let size = "testsrc2=size=320x180:rate=10";
+    ffmpeg(
+        &["-f", "lavfi", "-i", size, "-frames:v", "5", "-c:v", vcodec, "-pix_fmt", "yuv420p"]
+            .into_iter()
+            .chain([landscape.to_str().unwrap()])
+            .collect::<Vec<_>>(),
+    );
+    let rotated = dir.path().join("rotated.mp4");
+    let (from, to) = (landscape.to_str().unwrap(), rotated.to_str().unwrap());
+    ffmpeg(&["-i", from, "-c", "copy", "-metadata:s:v:0", "rotate=90", to]);
+
+    for source in [&portrait, &rotated] {
+        let probe = media::probe(&cfg(), source).unwrap();
+        assert_eq!(probe.resolution(), 180, "{}: the short side, rotation or not", source.display());
+        // Below the default ladder: one rung at the source's own resolution.
+        assert_eq!(media::plan_ladder(&cfg(), probe.resolution()).iter().map(|r| r.height).collect::<Vec<_>>(), [180]);
+        let out = dir.path().join("portrait-out.mp4.tmp");
+        let o = transcode(source, &probe, 120, &out).unwrap();
+        assert_eq!((o.width, o.height), (120, 214), "{}", source.display());
+        let s = streams(&out);
+        let video = stream_of(&s, "video").unwrap();
+        assert_eq!((video["width"].as_u64(), video["height"].as_u64()), (Some(120), Some(214)));
     }
 }
 
@@ -263,7 +299,7 @@ fn cancel_stops_and_removes_the_output() {
     let out = dir.path().join("cancelled.mp4.tmp");
     let cfg = cfg();
     let req =
-        RungRequest { source_path: &y4m, probe: &probe, height: 240, bitrate_kbps: 200, cfg: &cfg, out_path: &out };
+        RungRequest { source_path: &y4m, probe: &probe, resolution: 240, bitrate_kbps: 200, cfg: &cfg, out_path: &out };
     let result = media::transcode_rung(&req, &mut |_, _| {}, &AtomicBool::new(true));
     assert!(matches!(result, Err(MediaError::Cancelled)), "{result:?}");
     assert!(!out.exists());
@@ -277,7 +313,7 @@ fn cancel_mid_encode_of_an_ffmpeg_source_cleans_up() {
     let out = dir.path().join("cancelled.mp4.tmp");
     let cfg = cfg();
     let req =
-        RungRequest { source_path: &mp4, probe: &probe, height: 240, bitrate_kbps: 200, cfg: &cfg, out_path: &out };
+        RungRequest { source_path: &mp4, probe: &probe, resolution: 240, bitrate_kbps: 200, cfg: &cfg, out_path: &out };
     let cancel = AtomicBool::new(false);
     let mut calls = 0;
     let result = media::transcode_rung(

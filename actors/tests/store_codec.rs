@@ -48,6 +48,7 @@ fn sample_video() -> VideoRecord {
         files: vec![VideoFileRecord {
             resolution: 48,
             width: 64,
+            height: 48,
             size: 1234,
             fps: 25.0,
             filename: format!("{uuid}-48.mp4"),

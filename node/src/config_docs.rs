@@ -57,7 +57,7 @@ const DOCS: &[KeyDoc] = &[
     (
         "transcoding.ladder",
         "height",
-        "Resolutions to produce (never above the source): output height in pixels...",
+        "Resolutions to produce (never above the source): the short side in pixels, as PeerTube counts (720 = 1280x720, or 720x1280 for portrait)...",
         None,
     ),
     ("transcoding.ladder", "bitrate_kbps", "...and its target video bitrate in kbit/s.", None),

@@ -83,7 +83,9 @@ fn check_file(node: &TestNode, file: &Value, has_audio: bool) -> Result<()> {
     let video: Vec<_> = streams.iter().filter(|s| s.codec_type == "video").collect();
     assert_eq!(video.len(), 1, "one video stream: {streams:?}");
     assert_eq!(video[0].codec_name, "av1", "{streams:?}");
-    assert_eq!(video[0].height, Some(res), "{streams:?}");
+    // The file is as big as the API says, and its short side is its resolution.
+    assert_eq!((video[0].width, video[0].height), (file["width"].as_u64(), file["height"].as_u64()), "{streams:?}");
+    assert_eq!(video[0].width.min(video[0].height), Some(res), "{streams:?}");
     let audio: Vec<_> = streams.iter().filter(|s| s.codec_type == "audio").collect();
     if has_audio {
         assert_eq!(audio.len(), 1, "one audio stream: {streams:?}");
@@ -91,5 +93,35 @@ fn check_file(node: &TestNode, file: &Value, has_audio: bool) -> Result<()> {
     } else {
         assert!(audio.is_empty(), "no audio stream expected: {streams:?}");
     }
+    Ok(())
+}
+
+/// A phone video: stored landscape (320x180) with a 90° rotation tag, shown portrait.
+/// Like PeerTube, Shoal names its resolution by the short side: the 120p rung is 120 wide
+/// and 214 high, and the video's aspect ratio is portrait.
+#[test]
+fn a_rotated_phone_video_is_transcoded_upright_and_named_by_its_short_side() -> Result<()> {
+    let node = TestNode::start()?;
+    let admin = node.admin()?;
+    let scratch = node.scratch();
+    let stored = scratch.join("stored-landscape.mp4");
+    ffmpeg_mp4(&stored, 320, 180, 10, 0.5, false)?;
+    let phone = scratch.join("phone.mp4");
+    let mut rotate = std::process::Command::new("ffmpeg");
+    rotate.args(["-hide_banner", "-loglevel", "error", "-y", "-i"]).arg(&stored);
+    rotate.args(["-c", "copy", "-metadata:s:v:0", "rotate=90"]).arg(&phone);
+    shoal_tests::tools::run_ok(&mut rotate, Duration::from_secs(60))?;
+
+    let upload = admin.upload(&phone, "held upright")?;
+    let video = admin.wait_published(&upload.uuid, 1, PUBLISH_TIMEOUT)?;
+    let files = video["files"].as_array().cloned().unwrap_or_default();
+    // The test ladder is 120p and 240p; the short side is 180, so only 120p is made.
+    assert_eq!(files.len(), 1, "{video:#}");
+    let file = &files[0];
+    assert_eq!(file["resolution"]["id"], 120);
+    assert_eq!((file["width"].as_u64(), file["height"].as_u64()), (Some(120), Some(214)), "{file:#}");
+    let aspect = video["aspectRatio"].as_f64().unwrap_or(0.0);
+    assert!((aspect - 120.0 / 214.0).abs() < 0.001, "aspectRatio {aspect}");
+    check_file(&node, file, false)?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! overlap with encoding.
 
 use super::command::{ChildGuard, StderrTail};
-use super::scale::{copy_into_plane, even_width_for, I420Layout, I420Scaler};
+use super::scale::{copy_into_plane, rung_layout, I420Layout, I420Scaler};
 use super::y4m_reader::{require_8bit_420, Y4mReader};
 use super::{MediaError, Probe};
 use crate::config::TranscodingConfig;
@@ -36,23 +36,38 @@ pub(crate) struct FrameSource {
     thread: Option<JoinHandle<()>>,
 }
 
+/// ffmpeg's `scale` filter setting the short side of the (already rotated) picture to
+/// `resolution` and the long side to the even size that keeps the aspect ratio. The quotes
+/// keep the commas inside the expressions from splitting the filter graph.
+fn short_side_scale(resolution: u32) -> String {
+    let short = (resolution & !1).max(2);
+    format!("scale='if(gte(iw,ih),-2,{short})':'if(gte(iw,ih),{short},-2)'")
+}
+
 impl FrameSource {
-    /// Opens `source` for a rung of `height` (even). Y4M (by content) is read natively;
-    /// other files go through `ffmpeg ... -vf scale=-2:H -f yuv4mpegpipe -`.
-    pub(crate) fn open(cfg: &TranscodingConfig, source: &Path, probe: &Probe, height: u32) -> Result<Self, MediaError> {
+    /// Opens `source` for a rung at `resolution` (the short side of the output, see
+    /// [`rung_layout`]). Y4M (by content) is read natively and scaled here; other files go
+    /// through ffmpeg, which decodes, applies the rotation of phone videos, and scales the
+    /// short side of the rotated picture to `resolution`.
+    pub(crate) fn open(
+        cfg: &TranscodingConfig,
+        source: &Path,
+        probe: &Probe,
+        resolution: u32,
+    ) -> Result<Self, MediaError> {
         if probe.is_y4m() {
             let reader = Y4mReader::new(File::open(source)?)?;
             require_8bit_420(reader.header())?;
             let header = reader.header().clone();
             let src = I420Layout { width: header.width, height: header.height };
-            let dst = I420Layout { width: even_width_for(header.width, header.height, height), height };
+            let dst = rung_layout(header.width, header.height, resolution);
             return Ok(Self::new(Input::File(reader), None, header, src, dst));
         }
         let mut cmd = Command::new(&cfg.ffmpeg);
         cmd.args(["-v", "error", "-nostdin", "-i"])
             .arg(super::ffmpeg_input(source))
             .args(["-map", "0:v:0", "-vf"])
-            .arg(format!("scale=-2:{height}"))
+            .arg(short_side_scale(resolution))
             .args(["-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe", "-"]);
         let mut child = ChildGuard::spawn(cmd)?;
         let stderr = StderrTail::collect(child.take_stderr());

@@ -52,6 +52,12 @@ impl Probe {
     pub fn is_y4m(&self) -> bool {
         self.format == Y4M_FORMAT
     }
+
+    /// PeerTube's resolution of the source: its short side (the same whether or not a
+    /// phone video's rotation is applied).
+    pub fn resolution(&self) -> u32 {
+        self.width.min(self.height)
+    }
 }
 
 /// One rung to produce.
@@ -59,8 +65,9 @@ impl Probe {
 pub struct RungRequest<'a> {
     pub source_path: &'a Path,
     pub probe: &'a Probe,
-    /// Output height (rounded down to even); the width follows the aspect ratio.
-    pub height: u32,
+    /// The output's short side (rounded down to even), PeerTube's "resolution"; the other
+    /// side follows the aspect ratio.
+    pub resolution: u32,
     /// Target video bitrate in kbit/s.
     pub bitrate_kbps: u32,
     pub cfg: &'a TranscodingConfig,

@@ -7,12 +7,22 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use rav1e::prelude::Plane;
 
-/// Width for `height` that keeps the source aspect ratio, rounded to an even number
-/// (as ffmpeg's `scale=-2:H` does), at least 2.
-pub fn even_width_for(source_width: u32, source_height: u32, height: u32) -> u32 {
-    let w = (u64::from(source_width) * u64::from(height) + u64::from(source_height))
-        / (2 * u64::from(source_height.max(1)));
-    (w as u32 * 2).max(2)
+/// `side` scaled by `target / reference` (the other side's new and old sizes), rounded to
+/// an even number as ffmpeg's `scale=-2:H` does, at least 2.
+pub fn even_scaled_side(side: u32, reference: u32, target: u32) -> u32 {
+    let scaled = (u64::from(side) * u64::from(target) + u64::from(reference)) / (2 * u64::from(reference.max(1)));
+    (scaled as u32 * 2).max(2)
+}
+
+/// The output picture of a rung at `resolution` (PeerTube's convention: the short side, so
+/// "360p" is 640x360 for landscape and 360x640 for portrait), keeping the aspect ratio.
+pub fn rung_layout(source_width: u32, source_height: u32, resolution: u32) -> I420Layout {
+    let short = (resolution & !1).max(2);
+    if source_width >= source_height {
+        I420Layout { width: even_scaled_side(source_width, source_height, short), height: short }
+    } else {
+        I420Layout { width: short, height: even_scaled_side(source_height, source_width, short) }
+    }
 }
 
 /// Plane sizes of a packed I420 frame (Y then U then V).
@@ -111,12 +121,25 @@ mod tests {
     use rav1e::prelude::{ChromaSampling, Frame};
 
     #[test]
-    fn even_widths_follow_aspect_ratio() {
-        assert_eq!(even_width_for(1280, 720, 360), 640);
-        assert_eq!(even_width_for(1920, 1080, 720), 1280);
-        assert_eq!(even_width_for(320, 240, 120), 160);
-        assert_eq!(even_width_for(854, 480, 360), 640);
-        assert_eq!(even_width_for(1, 1000, 2), 2);
+    fn even_sides_follow_aspect_ratio() {
+        assert_eq!(even_scaled_side(1280, 720, 360), 640);
+        assert_eq!(even_scaled_side(1920, 1080, 720), 1280);
+        assert_eq!(even_scaled_side(320, 240, 120), 160);
+        assert_eq!(even_scaled_side(854, 480, 360), 640);
+        assert_eq!(even_scaled_side(1, 1000, 2), 2);
+    }
+
+    #[test]
+    fn rungs_name_the_short_side() {
+        let layout = |w, h, r| {
+            let l = rung_layout(w, h, r);
+            (l.width, l.height)
+        };
+        assert_eq!(layout(1280, 720, 360), (640, 360));
+        assert_eq!(layout(720, 1280, 360), (360, 640), "portrait: 360p is 360 wide");
+        assert_eq!(layout(1080, 1920, 720), (720, 1280));
+        assert_eq!(layout(480, 480, 240), (240, 240));
+        assert_eq!(layout(853, 481, 361), (638, 360), "odd sizes round to even");
     }
 
     #[test]

@@ -37,8 +37,7 @@ fn audio_temp_path(req: &RungRequest) -> PathBuf {
 }
 
 fn run(req: &RungRequest, progress: &mut dyn FnMut(u64, u64), cancel: &AtomicBool) -> Result<RungOutput, MediaError> {
-    let height = (req.height & !1).max(2);
-    let mut source = FrameSource::open(req.cfg, req.source_path, req.probe, height)?;
+    let mut source = FrameSource::open(req.cfg, req.source_path, req.probe, req.resolution)?;
     let header = source.header().clone();
     let out = source.output();
     let params = EncodeParams {

@@ -113,7 +113,7 @@ async fn run(myself: &ActorRef<TranscodeJobMsg>, s: &mut TranscodeJobArgs) -> Re
         uuid,
         video_name: video.name.clone(),
         source_path: video.source.path.clone(),
-        height: job.height,
+        resolution: job.height,
         bitrate_kbps: job.bitrate_kbps,
         make_thumbnail: video.thumbnail.is_none(),
         cancel: s.cancel.clone(),

@@ -13,7 +13,8 @@ use uuid::Uuid;
 pub struct JobRecord {
     pub video_id: u64,
     pub video_uuid: Uuid,
-    /// Rung height.
+    /// The rung's resolution: the short side of the output (PeerTube's convention;
+    /// the height of a landscape video).
     pub height: u32,
     pub bitrate_kbps: u32,
     /// Attempts that failed so far (interrupted attempts, by a crash or shutdown, do not count).

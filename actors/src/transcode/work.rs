@@ -20,7 +20,8 @@ pub struct RungWork {
     pub uuid: Uuid,
     pub video_name: String,
     pub source_path: PathBuf,
-    pub height: u32,
+    /// The rung's resolution (short side of the output).
+    pub resolution: u32,
     pub bitrate_kbps: u32,
     /// Make `{uuid}.jpg` after the rung (the video has no thumbnail yet).
     pub make_thumbnail: bool,
@@ -60,13 +61,13 @@ pub fn run(work: &RungWork, progress: &mut dyn FnMut(u64, u64)) -> Result<RungRe
     let tmp_dir = cfg.tmp_dir();
     let probe = media::probe(&cfg.transcoding, &work.source_path)?;
 
-    let filename = rung_filename(work.uuid, work.height);
+    let filename = rung_filename(work.uuid, work.resolution);
     let staged = staging_path(&tmp_dir, &filename);
     let target = media_dir.join(&filename);
     let request = RungRequest {
         source_path: &work.source_path,
         probe: &probe,
-        height: work.height,
+        resolution: work.resolution,
         bitrate_kbps: work.bitrate_kbps,
         cfg: &cfg.transcoding,
         out_path: &staged,
@@ -80,7 +81,7 @@ pub fn run(work: &RungWork, progress: &mut dyn FnMut(u64, u64)) -> Result<RungRe
     }
     publish_file(&staged, &target)?;
 
-    let torrent_name = torrent_filename(work.uuid, work.height);
+    let torrent_name = torrent_filename(work.uuid, work.resolution);
     let artifacts = torrent_file::write_torrent(&TorrentRequest {
         file_path: &target,
         filename: &filename,
@@ -96,8 +97,9 @@ pub fn run(work: &RungWork, progress: &mut dyn FnMut(u64, u64)) -> Result<RungRe
 
     Ok(RungResult {
         file: VideoFileRecord {
-            resolution: work.height,
+            resolution: work.resolution,
             width: output.width,
+            height: output.height,
             size: artifacts.metainfo.info.length,
             fps: output.fps,
             filename,

@@ -263,6 +263,7 @@ mod tests {
         VideoFileRecord {
             resolution,
             width: resolution * 4 / 3,
+            height: resolution,
             size: 100,
             fps: 25.0,
             filename: format!("x-{resolution}.mp4"),

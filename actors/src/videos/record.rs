@@ -98,9 +98,11 @@ pub struct SourceInfo {
 /// One transcoded file of a video.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VideoFileRecord {
-    /// Output height (PeerTube's `resolution.id`).
+    /// PeerTube's `resolution.id`: the short side of the picture (360 for both 640x360
+    /// and 360x640).
     pub resolution: u32,
     pub width: u32,
+    pub height: u32,
     pub size: u64,
     pub fps: f64,
     /// File name under `media/` (e.g. `{uuid}-360.mp4`); the web seed URL is

@@ -170,8 +170,10 @@ impl VideoJson {
     pub fn new(public_url: &str, v: &VideoRecord, owner: &VideoOwner<'_>) -> Self {
         let thumbnail_path = v.thumbnail.as_ref().map(|t| format!("/lazy-static/thumbnails/{t}"));
         let preview_path = v.thumbnail.as_ref().map(|t| format!("/lazy-static/previews/{t}"));
-        let aspect_ratio = (v.source.height > 0)
-            .then(|| ((v.source.width as f64 / v.source.height as f64) * 10_000.0).round() / 10_000.0);
+        // From a transcoded file when there is one: a phone video's source sizes are before
+        // its rotation, the files' after.
+        let (width, height) = v.files.last().map_or((v.source.width, v.source.height), |f| (f.width, f.height));
+        let aspect_ratio = (height > 0).then(|| ((f64::from(width) / f64::from(height)) * 10_000.0).round() / 10_000.0);
         Self {
             id: v.id,
             uuid: v.uuid,
@@ -249,7 +251,7 @@ fn file_json(public_url: &str, v: &VideoRecord, f: &VideoFileRecord) -> VideoFil
         size: f.size,
         fps: f.fps,
         width: f.width,
-        height: f.resolution,
+        height: f.height,
         has_audio: v.source.has_audio,
         has_video: true,
         storage: 0,
@@ -270,7 +272,10 @@ fn file_json(public_url: &str, v: &VideoRecord, f: &VideoFileRecord) -> VideoFil
 fn source_placeholder(v: &VideoRecord) -> VideoFileJson {
     VideoFileJson {
         id: 0,
-        resolution: Labelled::new(v.source.height, resolution_label(v.source.height)),
+        resolution: Labelled::new(
+            v.source.width.min(v.source.height),
+            resolution_label(v.source.width.min(v.source.height)),
+        ),
         size: v.source.size,
         fps: v.source.fps,
         width: v.source.width,
