@@ -1,15 +1,16 @@
 //! PeerTube's account and channel shapes: the summaries embedded in videos
-//! (`AccountSummary`, `VideoChannelSummary`) and the full `Account` / `VideoChannel`.
+//! ([`ActorSummary`]) and the full `Account` / `VideoChannel`.
 
 use serde::Serialize;
 use shoal_actors::accounts::{ChannelRecord, UserRecord};
 
 use super::host_of;
 
-/// `account` inside a video.
+/// `account` or `channel` inside a video: PeerTube's `AccountSummary` and
+/// `VideoChannelSummary` have the same fields.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AccountSummary {
+pub struct ActorSummary {
     pub id: u64,
     pub name: String,
     pub display_name: String,
@@ -18,61 +19,34 @@ pub struct AccountSummary {
     pub avatars: Vec<serde_json::Value>,
 }
 
-impl AccountSummary {
-    pub fn new(public_url: &str, user: &UserRecord) -> Self {
-        Self {
-            id: user.id,
-            name: user.username.clone(),
-            display_name: user.display_name.clone(),
-            url: format!("{public_url}/accounts/{}", user.username),
-            host: host_of(public_url),
-            avatars: Vec::new(),
-        }
+impl ActorSummary {
+    /// The video's account.
+    pub fn account(public_url: &str, user: &UserRecord) -> Self {
+        Self::at(public_url, "accounts", user.id, &user.username, &user.display_name)
+    }
+
+    /// The video's channel.
+    pub fn channel(public_url: &str, channel: &ChannelRecord) -> Self {
+        Self::at(public_url, "video-channels", channel.id, &channel.name, &channel.display_name)
     }
 
     /// Stand-in when the account record is gone (the video is kept; its id stays truthful).
-    pub fn missing(public_url: &str, id: u64) -> Self {
-        Self {
-            id,
-            name: format!("account-{id}"),
-            display_name: "Deleted account".to_owned(),
-            url: format!("{public_url}/accounts/account-{id}"),
-            host: host_of(public_url),
-            avatars: Vec::new(),
-        }
-    }
-}
-
-/// `channel` inside a video.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChannelSummary {
-    pub id: u64,
-    pub name: String,
-    pub display_name: String,
-    pub url: String,
-    pub host: String,
-    pub avatars: Vec<serde_json::Value>,
-}
-
-impl ChannelSummary {
-    pub fn new(public_url: &str, channel: &ChannelRecord) -> Self {
-        Self {
-            id: channel.id,
-            name: channel.name.clone(),
-            display_name: channel.display_name.clone(),
-            url: format!("{public_url}/video-channels/{}", channel.name),
-            host: host_of(public_url),
-            avatars: Vec::new(),
-        }
+    pub fn missing_account(public_url: &str, id: u64) -> Self {
+        Self::at(public_url, "accounts", id, &format!("account-{id}"), "Deleted account")
     }
 
-    pub fn missing(public_url: &str, id: u64) -> Self {
+    /// Stand-in when the channel record is gone.
+    pub fn missing_channel(public_url: &str, id: u64) -> Self {
+        Self::at(public_url, "video-channels", id, &format!("channel-{id}"), "Deleted channel")
+    }
+
+    /// `collection` is the URL folder: `accounts` or `video-channels`.
+    fn at(public_url: &str, collection: &str, id: u64, name: &str, display_name: &str) -> Self {
         Self {
             id,
-            name: format!("channel-{id}"),
-            display_name: "Deleted channel".to_owned(),
-            url: format!("{public_url}/video-channels/channel-{id}"),
+            name: name.to_owned(),
+            display_name: display_name.to_owned(),
+            url: format!("{public_url}/{collection}/{name}"),
             host: host_of(public_url),
             avatars: Vec::new(),
         }

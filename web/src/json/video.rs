@@ -10,7 +10,7 @@ use shoal_actors::accounts::{ChannelRecord, UserRecord};
 use shoal_actors::videos::record::{TranscodeProgress, VideoFileRecord, VideoRecord, VideoState};
 use uuid::Uuid;
 
-use super::actors::{AccountSummary, ChannelSummary};
+use super::actors::ActorSummary;
 use super::{labels, Labelled};
 
 /// The records a video's JSON refers to.
@@ -54,8 +54,8 @@ pub struct VideoJson {
     pub published_at: String,
     pub originally_published_at: Option<String>,
     pub wait_transcoding: bool,
-    pub account: AccountSummary,
-    pub channel: ChannelSummary,
+    pub account: ActorSummary,
+    pub channel: ActorSummary,
     /// Shoal extension: why transcoding failed (state 7).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_error: Option<String>,
@@ -205,12 +205,12 @@ impl VideoJson {
             originally_published_at: None,
             wait_transcoding: v.wait_transcoding,
             account: match owner.account {
-                Some(user) => AccountSummary::new(public_url, user),
-                None => AccountSummary::missing(public_url, v.account_id),
+                Some(user) => ActorSummary::account(public_url, user),
+                None => ActorSummary::missing_account(public_url, v.account_id),
             },
             channel: match owner.channel {
-                Some(channel) => ChannelSummary::new(public_url, channel),
-                None => ChannelSummary::missing(public_url, v.channel_id),
+                Some(channel) => ActorSummary::channel(public_url, channel),
+                None => ActorSummary::missing_channel(public_url, v.channel_id),
             },
             state_error: match v.state {
                 VideoState::TranscodingFailed => {
