@@ -144,11 +144,16 @@ impl ServedFile {
                 Err(err) => return err.into_response(),
             }
         };
+        self.response(body, self.len)
+    }
+
+    /// A response carrying `body` (`len` bytes of the file) and the file's headers.
+    fn response(&self, body: Body, len: u64) -> Response {
         let mut response = Response::new(body);
         let headers = response.headers_mut();
         self.common_headers(headers);
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(self.len));
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
         response
     }
 
@@ -157,14 +162,10 @@ impl ServedFile {
             Ok(body) => body,
             Err(err) => return err.into_response(),
         };
-        let mut response = Response::new(body);
+        let mut response = self.response(body, r.len());
         *response.status_mut() = StatusCode::PARTIAL_CONTENT;
-        let headers = response.headers_mut();
-        self.common_headers(headers);
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(r.len()));
         if let Ok(value) = HeaderValue::from_str(&r.content_range(self.len)) {
-            headers.insert(header::CONTENT_RANGE, value);
+            response.headers_mut().insert(header::CONTENT_RANGE, value);
         }
         response
     }
