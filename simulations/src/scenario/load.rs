@@ -46,7 +46,12 @@ pub fn load_str(text: &str, file: &str, base: &Path) -> Result<Loaded, ScenarioE
         toml::from_str(text).map_err(|e| invalid(file, text, Some(&doc), e.span(), e.message().to_string()))?;
     if let Err((path, message)) = validate(&scenario) {
         let span = span_of(&doc, &path);
-        return Err(ScenarioError::Invalid { file: file.into(), line: line_of(text, span), key: path.to_string(), message });
+        return Err(ScenarioError::Invalid {
+            file: file.into(),
+            line: line_of(text, span),
+            key: path.to_string(),
+            message,
+        });
     }
     let trace = load_trace(&scenario, base)?;
     Ok(Loaded { scenario, hash: sha256_hex(text.as_bytes()), trace })
@@ -65,13 +70,14 @@ pub fn load_with_overrides(path: &Path, overrides: &[(String, toml::Value)]) -> 
         set_dotted(&mut table, key, value.clone())?;
     }
     let first = overrides.first().map(|(k, _)| k.clone()).unwrap_or_default();
-    let scenario: Scenario = toml::Value::Table(table.clone())
-        .try_into()
-        .map_err(|e: toml::de::Error| ScenarioError::Override { key: first.clone(), message: e.message().to_string() })?;
+    let scenario: Scenario = toml::Value::Table(table.clone()).try_into().map_err(|e: toml::de::Error| {
+        ScenarioError::Override { key: first.clone(), message: e.message().to_string() }
+    })?;
     if let Err((path, message)) = validate(&scenario) {
         return Err(ScenarioError::Override { key: path.to_string(), message });
     }
-    let canonical = toml::to_string(&table).map_err(|e| ScenarioError::Override { key: first, message: e.to_string() })?;
+    let canonical =
+        toml::to_string(&table).map_err(|e| ScenarioError::Override { key: first, message: e.to_string() })?;
     Ok(Loaded { scenario, hash: sha256_hex(canonical.as_bytes()), trace: loaded.trace })
 }
 
@@ -102,9 +108,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn invalid(file: &str, text: &str, doc: Option<&ImDocument<&str>>, span: Option<Range<usize>>, message: String) -> ScenarioError {
+fn invalid(
+    file: &str,
+    text: &str,
+    doc: Option<&ImDocument<&str>>,
+    span: Option<Range<usize>>,
+    message: String,
+) -> ScenarioError {
     let key = match (doc, &span) {
-        (Some(doc), Some(span)) => key_at(doc.as_table().as_item(), span.start).unwrap_or_default(),
+        (Some(doc), Some(span)) => key_at(doc.as_item(), span.start).unwrap_or_default(),
         _ => String::new(),
     };
     let key = if key.is_empty() { "(document)".into() } else { key };
@@ -182,8 +194,7 @@ fn load_trace(scenario: &Scenario, base: &Path) -> Result<Vec<(f64, Option<f64>)
     };
     let path: PathBuf = base.join(file);
     let name = path.display().to_string();
-    let text =
-        std::fs::read_to_string(&path).map_err(|source| ScenarioError::Read { path: name.clone(), source })?;
+    let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Read { path: name.clone(), source })?;
     parse_trace(&text, &name)
 }
 

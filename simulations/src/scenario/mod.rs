@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dist::Dist;
 
-pub use load::{load, load_str, ScenarioError};
+pub use load::{load, load_str, load_with_overrides, parse_trace, sha256_hex, ScenarioError};
 
 /// The whole scenario file.
 #[derive(Debug, Clone, Serialize, Deserialize)]

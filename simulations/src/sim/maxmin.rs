@@ -1,0 +1,185 @@
+//! Max-min fair sharing of link capacities among flows (progressive filling), the bandwidth
+//! model of one simulation step: every flow crosses its source's upload link and its sink's
+//! download link, and may also be capped by its own demand (the bytes it still needs).
+//!
+//! Progressive filling: repeatedly take the most constrained link (least capacity left per
+//! unfrozen flow), give each of its unfrozen flows that share and freeze them. Shares only grow
+//! as flows freeze, so a binary heap with stale entries skipped gives O((F + L) log F).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Heap entries for a flow's own demand carry this bit in their id.
+const FLOW_TAG: u32 = 1 << 31;
+
+/// Reusable buffers for [`MaxMin::allocate`]; link ids are dense small integers.
+#[derive(Debug, Default)]
+pub struct MaxMin {
+    remaining: Vec<f64>,
+    unfrozen: Vec<u32>,
+    count: Vec<u32>,
+    start: Vec<u32>,
+    fill: Vec<u32>,
+    done: Vec<bool>,
+    touched: Vec<u32>,
+    members: Vec<u32>,
+    frozen: Vec<bool>,
+    heap: BinaryHeap<Reverse<(u64, u32)>>,
+}
+
+impl MaxMin {
+    /// Writes into `rates[i]` the max-min fair share of flow `i`, which crosses links
+    /// `links[i].0` and `links[i].1` (capacities given by `capacity`) and wants at most
+    /// `demand[i]`. Every link's flows together get at most its capacity (up to float rounding).
+    pub fn allocate(
+        &mut self,
+        links: &[(u32, u32)],
+        demand: &[f64],
+        capacity: impl Fn(u32) -> f64,
+        rates: &mut Vec<f64>,
+    ) {
+        let n = links.len();
+        rates.clear();
+        rates.resize(n, 0.0);
+        self.frozen.clear();
+        self.frozen.resize(n, false);
+        self.members.clear();
+        self.members.resize(2 * n, 0);
+        for &(a, b) in links {
+            for l in [a, b] {
+                let l = l as usize;
+                if l >= self.count.len() {
+                    let len = (l + 1).next_power_of_two();
+                    self.count.resize(len, 0);
+                    self.start.resize(len, 0);
+                    self.fill.resize(len, 0);
+                    self.remaining.resize(len, 0.0);
+                    self.unfrozen.resize(len, 0);
+                    self.done.resize(len, false);
+                }
+                if self.count[l] == 0 {
+                    self.touched.push(l as u32);
+                }
+                self.count[l] += 1;
+            }
+        }
+        let mut acc = 0u32;
+        for &l in &self.touched {
+            let l = l as usize;
+            self.start[l] = acc;
+            self.fill[l] = acc;
+            acc += self.count[l];
+        }
+        for (i, &(a, b)) in links.iter().enumerate() {
+            for l in [a as usize, b as usize] {
+                self.members[self.fill[l] as usize] = i as u32;
+                self.fill[l] += 1;
+            }
+        }
+        self.heap.clear();
+        for &l in &self.touched {
+            let li = l as usize;
+            self.remaining[li] = capacity(l).max(0.0);
+            self.unfrozen[li] = self.count[li];
+            self.heap.push(Reverse((share_key(self.remaining[li] / self.count[li] as f64), l)));
+        }
+        for (i, &d) in demand.iter().enumerate() {
+            self.heap.push(Reverse((share_key(d), FLOW_TAG | i as u32)));
+        }
+        while let Some(Reverse((key, id))) = self.heap.pop() {
+            let share = f64::from_bits(key);
+            if id & FLOW_TAG != 0 {
+                let f = (id & !FLOW_TAG) as usize;
+                if !self.frozen[f] {
+                    self.freeze(f, share, None, links, rates);
+                }
+                continue;
+            }
+            let l = id as usize;
+            if self.done[l] || self.unfrozen[l] == 0 || key != share_key(self.remaining[l] / self.unfrozen[l] as f64) {
+                continue;
+            }
+            self.done[l] = true;
+            let (s, c) = (self.start[l] as usize, self.count[l] as usize);
+            for k in s..s + c {
+                let f = self.members[k] as usize;
+                if !self.frozen[f] {
+                    self.freeze(f, share, Some(l as u32), links, rates);
+                }
+            }
+        }
+        for &l in &self.touched {
+            let l = l as usize;
+            self.count[l] = 0;
+            self.done[l] = false;
+        }
+        self.touched.clear();
+    }
+
+    /// Freezes flow `f` at `share`, charging both its links except `at` (the link being
+    /// saturated, whose own bookkeeping no longer matters).
+    fn freeze(&mut self, f: usize, share: f64, at: Option<u32>, links: &[(u32, u32)], rates: &mut [f64]) {
+        self.frozen[f] = true;
+        rates[f] = share;
+        let (a, b) = links[f];
+        for l in [a, b] {
+            if Some(l) == at {
+                continue;
+            }
+            let li = l as usize;
+            self.remaining[li] -= share;
+            self.unfrozen[li] -= 1;
+            if self.unfrozen[li] > 0 && !self.done[li] {
+                self.heap.push(Reverse((share_key(self.remaining[li] / self.unfrozen[li] as f64), l)));
+            }
+        }
+    }
+}
+
+/// Heap key of a non-negative share: the bit pattern of a non-negative f64 orders like the value.
+fn share_key(share: f64) -> u64 {
+    share.max(0.0).to_bits()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(links: &[(u32, u32)], demand: &[f64], caps: &[f64]) -> Vec<f64> {
+        let mut mm = MaxMin::default();
+        let mut rates = Vec::new();
+        mm.allocate(links, demand, |l| caps[l as usize], &mut rates);
+        rates
+    }
+
+    #[test]
+    fn one_uploader_shares_equally() {
+        // link 0: upload 9; links 1..=3: downloads of 100.
+        let r = run(&[(0, 1), (0, 2), (0, 3)], &[f64::INFINITY; 3], &[9.0, 100.0, 100.0, 100.0]);
+        assert_eq!(r, vec![3.0, 3.0, 3.0]);
+    }
+
+    #[test]
+    fn bottlenecked_flow_leaves_the_rest_to_others() {
+        // Upload 10 shared by two flows; one sink can take only 2, so the other gets 8.
+        let r = run(&[(0, 1), (0, 2)], &[f64::INFINITY; 2], &[10.0, 2.0, 100.0]);
+        assert_eq!(r, vec![2.0, 8.0]);
+    }
+
+    #[test]
+    fn demand_caps_a_flow() {
+        let r = run(&[(0, 1), (0, 2)], &[1.0, f64::INFINITY], &[10.0, 100.0, 100.0]);
+        assert_eq!(r, vec![1.0, 9.0]);
+    }
+
+    #[test]
+    fn classic_max_min_example() {
+        // Two uploaders (0: cap 4, 1: cap 10) and one sink (2: cap 8) plus a sink (3: cap 100).
+        // Flows: 0->2, 1->2, 1->3. Sink 2 is shared by the first two: 4 each; uploader 1 has 6
+        // left for 1->3.
+        let r = run(&[(0, 2), (1, 2), (1, 3)], &[f64::INFINITY; 3], &[4.0, 10.0, 8.0, 100.0]);
+        assert_eq!(r, vec![4.0, 4.0, 6.0]);
+        // No link over capacity.
+        assert!(r[0] <= 4.0 && r[1] + r[2] <= 10.0 && r[0] + r[1] <= 8.0);
+    }
+}
