@@ -98,6 +98,14 @@ impl Peer {
         self.reqs.iter().filter(|r| r.src == src).count()
     }
 
+    /// Whether another request fits in `max` slots. A request that will finish within the
+    /// next step at its current rate frees its slot already: the next one is pipelined behind
+    /// it, as BitTorrent clients keep requests queued so the connection never idles (at most
+    /// `2 * max` in flight).
+    pub fn has_free_slot(&self, max: usize) -> bool {
+        self.reqs.len() < 2 * max && self.reqs.iter().filter(|r| r.last == 0 || r.remaining > r.last).count() < max
+    }
+
     pub fn requested(&self, piece: u32) -> bool {
         self.reqs.iter().any(|r| r.piece == piece)
     }

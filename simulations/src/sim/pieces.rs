@@ -45,18 +45,20 @@ impl Bitfields {
         }
     }
 
-    /// The first piece in `[from, to)` that `src` has and `dst` lacks and `skip` rejects not,
+    /// The first piece in `[from, to)` that `src` has, `dst` lacks and `skip` does not reject,
     /// scanning forward from `from` (no wrap).
-    pub fn first_wanted(&self, src: u32, dst: u32, from: u32, to: u32, skip: impl Fn(u32) -> bool) -> Option<u32> {
+    /// `src` `None` stands for a web seed, which has every piece.
+    pub fn first_wanted(&self, src: Option<u32>, dst: u32, from: u32, to: u32, skip: impl Fn(u32) -> bool) -> Option<u32> {
         if from >= to {
             return None;
         }
-        let (a, b) = (self.row(src), self.row(dst));
+        let b = self.row(dst);
+        let a = |w: usize| src.map_or(!0, |s| self.row(s)[w]);
         let mut w = (from / 64) as usize;
         let last = ((to - 1) / 64) as usize;
         let mut mask = !0u64 << (from % 64);
         while w <= last {
-            let mut x = a[w] & !b[w] & mask;
+            let mut x = a(w) & !b[w] & mask;
             while x != 0 {
                 let piece = w as u32 * 64 + x.trailing_zeros();
                 if piece >= to {
@@ -77,7 +79,7 @@ impl Bitfields {
     /// the least available of the first candidates found after `samples` random starting points.
     pub fn rarest_wanted<R: Rng + ?Sized>(
         &self,
-        src: u32,
+        src: Option<u32>,
         dst: u32,
         from: u32,
         to: u32,
@@ -119,16 +121,16 @@ mod tests {
             b.set(0, p);
         }
         b.set(1, 70);
-        assert_eq!(b.first_wanted(0, 1, 0, 200, |_| false), Some(3));
-        assert_eq!(b.first_wanted(0, 1, 4, 200, |_| false), Some(150));
-        assert_eq!(b.first_wanted(0, 1, 4, 150, |_| false), None);
-        assert_eq!(b.first_wanted(0, 1, 0, 200, |p| p < 160), Some(199));
+        assert_eq!(b.first_wanted(Some(0), 1, 0, 200, |_| false), Some(3));
+        assert_eq!(b.first_wanted(Some(0), 1, 4, 200, |_| false), Some(150));
+        assert_eq!(b.first_wanted(Some(0), 1, 4, 150, |_| false), None);
+        assert_eq!(b.first_wanted(Some(0), 1, 0, 200, |p| p < 160), Some(199));
         let mut all = Vec::new();
         b.for_each(0, |p| all.push(p));
         assert_eq!(all, vec![3, 70, 150, 199]);
         let mut avail = vec![5; 200];
         avail[150] = 1;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
-        assert_eq!(b.rarest_wanted(0, 1, 0, 200, 16, &avail, &mut rng, |_| false), Some(150));
+        assert_eq!(b.rarest_wanted(Some(0), 1, 0, 200, 16, &avail, &mut rng, |_| false), Some(150));
     }
 }

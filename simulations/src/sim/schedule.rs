@@ -72,7 +72,7 @@ impl Engine {
 
     fn refill_webtorrent(&mut self, i: u32) {
         let max = self.cfg.max_inflight;
-        if self.peers[i as usize].reqs.len() >= max {
+        if !self.peers[i as usize].has_free_slot(max) {
             if self.cfg.watch {
                 self.rescue_late(i);
             }
@@ -89,7 +89,7 @@ impl Engine {
             first
         };
         let mut q = first;
-        while q < window_end && self.peers[i as usize].reqs.len() < max {
+        while q < window_end && self.peers[i as usize].has_free_slot(max) {
             if !self.bits.has(i, q) && !self.peers[i as usize].requested(q) {
                 if let Some(src) = self.peer_source(i, q) {
                     self.add_req(i, q, src);
@@ -105,7 +105,7 @@ impl Engine {
         // Rarest-first from neighbours, outside the window.
         let n = self.peers[i as usize].neighbours.len();
         let mut tries = 0;
-        while tries < n && self.peers[i as usize].reqs.len() < max {
+        while tries < n && self.peers[i as usize].has_free_slot(max) {
             let peer = &self.peers[i as usize];
             let rot = peer.rot as usize % n;
             let c = peer.neighbours[rot];
@@ -117,24 +117,25 @@ impl Engine {
             let peer = &self.peers[i as usize];
             let from = window_end.max(first);
             let piece =
-                self.bits.rarest_wanted(c, i, from, horizon, RAREST_SAMPLES, &self.avail, &mut self.rng_sched, |p| {
+                self.bits.rarest_wanted(Some(c), i, from, horizon, RAREST_SAMPLES, &self.avail, &mut self.rng_sched, |p| {
                     peer.requested(p)
                 });
             if let Some(piece) = piece {
                 self.add_req(i, piece, c);
             }
         }
-        // Nothing to do from peers: fall back to a web seed.
+        // Nothing to do from peers: fall back to a web seed, rarest-first (as for any wire).
         if self.peers[i as usize].reqs.is_empty() {
-            let mut q = first;
-            while q < horizon && self.peers[i as usize].reqs.len() < self.cfg.webseed_inflight {
-                if !self.bits.has(i, q) && !self.peers[i as usize].requested(q) {
-                    match self.pick_server() {
-                        Some(s) => self.add_req(i, q, s),
-                        None => break,
-                    }
+            let from = window_end.max(first);
+            while self.peers[i as usize].reqs.len() < self.cfg.webseed_inflight {
+                let peer = &self.peers[i as usize];
+                let piece = self.bits.rarest_wanted(None, i, from, horizon, RAREST_SAMPLES, &self.avail, &mut self.rng_sched, |p| {
+                    peer.requested(p)
+                });
+                match (piece, self.pick_server()) {
+                    (Some(piece), Some(s)) => self.add_req(i, piece, s),
+                    _ => break,
                 }
-                q += 1;
             }
         }
     }
@@ -176,33 +177,48 @@ impl Engine {
 
     fn refill_ideal(&mut self, i: u32) {
         let pieces = self.cfg.pieces;
-        while self.peers[i as usize].reqs.len() < self.cfg.max_inflight {
-            // Globally rarest piece (counting requests in flight), ties from a random start.
-            let offset = rand::Rng::gen_range(&mut self.rng_sched, 0..pieces);
-            let mut best: Option<(u32, u32)> = None;
-            for k in 0..pieces {
-                let p = (offset + k) % pieces;
-                if self.bits.has(i, p) || self.peers[i as usize].requested(p) {
-                    continue;
-                }
-                let score = self.avail[p as usize] + self.inflight[p as usize];
-                if best.is_none_or(|(b, _)| score < b) {
-                    best = Some((score, p));
+        let first = self.peers[i as usize].first_missing;
+        while self.peers[i as usize].has_free_slot(self.cfg.max_inflight) {
+            // The least loaded source that has something `i` needs: a web seed (one request
+            // per viewer at a time) or any online peer (`per_peer_inflight` at a time).
+            let peer = &self.peers[i as usize];
+            let mut best: Option<(f64, u32)> = None;
+            if peer.webseed_reqs() < self.cfg.webseed_inflight {
+                if let Some(s) = self.pick_server() {
+                    best = Some((self.load(s), s));
                 }
             }
-            let Some((_, piece)) = best else { return };
-            // Least loaded holder, web seeds included.
-            let mut src: Option<(f64, u32)> = self.pick_server().map(|s| (self.load(s), s));
             for &c in &self.online_p2p {
-                if c == i || !self.bits.has(c, piece) || self.peers[c as usize].phase == Phase::Gone {
+                if c == i || peer.reqs_from(c) >= self.cfg.per_peer_inflight {
                     continue;
                 }
                 let load = self.load(c);
-                if src.is_none_or(|(b, _)| load < b) {
-                    src = Some((load, c));
+                if best.is_some_and(|(b, _)| load >= b) {
+                    continue;
+                }
+                if self.bits.first_wanted(Some(c), i, first, pieces, |p| peer.requested(p)).is_some() {
+                    best = Some((load, c));
                 }
             }
-            let Some((_, src)) = src else { return };
+            let Some((_, src)) = best else { return };
+            // The globally rarest piece it has (counting requests in flight), ties from a random start.
+            let holder = (src & SERVER_BIT == 0).then_some(src);
+            let offset = rand::Rng::gen_range(&mut self.rng_sched, 0..pieces);
+            let mut choice: Option<(u32, u32)> = None;
+            for k in 0..pieces {
+                let p = (offset + k) % pieces;
+                if self.bits.has(i, p) || holder.is_some_and(|h| !self.bits.has(h, p)) {
+                    continue;
+                }
+                let score = self.avail[p as usize] + self.inflight[p as usize];
+                if choice.is_none_or(|(b, _)| score < b) && !peer.requested(p) {
+                    choice = Some((score, p));
+                    if score == 0 {
+                        break;
+                    }
+                }
+            }
+            let Some((_, piece)) = choice else { return };
             self.add_req(i, piece, src);
         }
     }
