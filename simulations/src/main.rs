@@ -1,6 +1,7 @@
 //! The `shoal-sim` command line: `run` one scenario, `sweep` a parameter grid, `check` a file.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -60,8 +61,18 @@ enum Command {
     Check { scenario: PathBuf },
 }
 
-fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("shoal-sim: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
         Command::Run { scenario, seed, out, quiet } => {
             let loaded = scenario::load(&scenario)?;
             let name = if loaded.scenario.name.is_empty() {

@@ -88,9 +88,10 @@ impl Peer {
         self.neighbours.len() + self.pending as usize
     }
 
-    /// Requests in flight from web seeds.
+    /// Requests in flight from web seeds, not counting those about to finish (see
+    /// [`Peer::has_free_slot`]).
     pub fn webseed_reqs(&self) -> usize {
-        self.reqs.iter().filter(|r| r.src & SERVER_BIT != 0).count()
+        self.reqs.iter().filter(|r| r.src & SERVER_BIT != 0 && (r.last == 0 || r.remaining > r.last)).count()
     }
 
     /// Requests in flight from peer `src`.

@@ -13,7 +13,7 @@
 //! relative to its upload. It exists to check the engine against the theoretical bounds.
 
 use super::engine::Engine;
-use super::peer::{Phase, SERVER_BIT};
+use super::peer::SERVER_BIT;
 
 /// Random candidates compared for rarest-first.
 const RAREST_SAMPLES: u32 = 4;
