@@ -11,6 +11,12 @@ use crate::sim::{Output, Row};
 /// Points per line at most; longer runs are averaged into buckets.
 const MAX_POINTS: usize = 1500;
 
+/// (start second, origin, mirrors, P2P), in Mbit/s.
+type Bucket = (f64, f64, f64, f64);
+
+/// A line of the bandwidth plot: name, colour, value.
+type Line = (&'static str, RGBColor, fn(&Bucket) -> f64);
+
 /// Writes `bandwidth.svg`, `p2p_ratio.svg` and `startup_cdf.svg` into `dir`.
 pub fn write_plots(dir: &Path, out: &Output) -> Result<(), ReportError> {
     let buckets = bucket(&out.rows);
@@ -21,8 +27,8 @@ pub fn write_plots(dir: &Path, out: &Output) -> Result<(), ReportError> {
     startup_cdf(&dir.join("startup_cdf.svg"), &startups)
 }
 
-/// (start second, origin, mirrors, p2p) in Mbit/s averaged per bucket.
-fn bucket(rows: &[Row]) -> Vec<(f64, f64, f64, f64)> {
+/// The rows averaged into at most [`MAX_POINTS`] buckets.
+fn bucket(rows: &[Row]) -> Vec<Bucket> {
     let per = rows.len().div_ceil(MAX_POINTS).max(1);
     rows.chunks(per)
         .map(|c| {
@@ -37,7 +43,7 @@ fn plot_err(path: &Path, e: impl std::fmt::Display) -> ReportError {
     ReportError::Plot { path: path.display().to_string(), message: e.to_string() }
 }
 
-fn bandwidth(path: &Path, b: &[(f64, f64, f64, f64)]) -> Result<(), ReportError> {
+fn bandwidth(path: &Path, b: &[Bucket]) -> Result<(), ReportError> {
     let x_max = b.last().map_or(1.0, |x| x.0 + 1.0);
     let y_max = b.iter().map(|x| (x.1 + x.2).max(x.3)).fold(1.0, f64::max) * 1.1;
     let root = SVGBackend::new(path, (900, 500)).into_drawing_area();
@@ -50,8 +56,7 @@ fn bandwidth(path: &Path, b: &[(f64, f64, f64, f64)]) -> Result<(), ReportError>
         .build_cartesian_2d(0.0..x_max, 0.0..y_max)
         .map_err(|e| plot_err(path, e))?;
     chart.configure_mesh().x_desc("simulated seconds").y_desc("Mbit/s").draw().map_err(|e| plot_err(path, e))?;
-    let lines: [(&str, RGBColor, fn(&(f64, f64, f64, f64)) -> f64); 3] =
-        [("origin", RED, |x| x.1), ("mirrors", BLUE, |x| x.2), ("P2P", GREEN, |x| x.3)];
+    let lines: [Line; 3] = [("origin", RED, |x| x.1), ("mirrors", BLUE, |x| x.2), ("P2P", GREEN, |x| x.3)];
     for (name, color, f) in lines {
         chart
             .draw_series(LineSeries::new(b.iter().map(|x| (x.0, f(x))), &color))
@@ -68,7 +73,7 @@ fn bandwidth(path: &Path, b: &[(f64, f64, f64, f64)]) -> Result<(), ReportError>
     root.present().map_err(|e| plot_err(path, e))
 }
 
-fn ratio(path: &Path, b: &[(f64, f64, f64, f64)]) -> Result<(), ReportError> {
+fn ratio(path: &Path, b: &[Bucket]) -> Result<(), ReportError> {
     let x_max = b.last().map_or(1.0, |x| x.0 + 1.0);
     let root = SVGBackend::new(path, (900, 400)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;

@@ -45,11 +45,8 @@ fn run(text: &str, seed: u64) -> Output {
 fn completion_and_bound(out: &Output, origin_mbps: f64) -> (f64, f64) {
     let peers: Vec<(f64, f64)> =
         out.sessions.iter().map(|s| (f64::from(s.upload_bytes_per_sec), f64::from(s.download_bytes_per_sec))).collect();
-    let done = out
-        .sessions
-        .iter()
-        .map(|s| s.download_secs.map_or(f64::INFINITY, |d| s.join_secs + d))
-        .fold(0.0, f64::max);
+    let done =
+        out.sessions.iter().map(|s| s.download_secs.map_or(f64::INFINITY, |d| s.join_secs + d)).fold(0.0, f64::max);
     (done, kumar_ross_bound(out.summary.file_bytes as f64, origin_mbps * 125_000.0, &peers))
 }
 
@@ -60,7 +57,10 @@ fn cases(scheduler: &str) -> Vec<(String, f64)> {
     vec![
         (crowd(40, scheduler, 20.0, hetero_up, fast_down, ""), 20.0),
         (crowd(6, scheduler, 10.0, r#"{ dist = "constant", value = 40 }"#, fast_down, ""), 10.0),
-        (crowd(12, scheduler, 100.0, hetero_up, r#"{ dist = "choice", values = [8, 200], weights = [1, 5] }"#, ""), 100.0),
+        (
+            crowd(12, scheduler, 100.0, hetero_up, r#"{ dist = "choice", values = [8, 200], weights = [1, 5] }"#, ""),
+            100.0,
+        ),
     ]
 }
 
@@ -151,10 +151,8 @@ fn without_p2p_the_origin_serves_exactly_the_bytes_watched() {
     assert_eq!(m.origin_bytes + m.mirror_bytes, m.bytes_watched);
     // Viewers who stop early with a bounded prefetch: the web seeds serve what the viewers
     // downloaded, which covers what they watched plus at most the prefetch window.
-    let text = no_p2p(r#"{ dist = "uniform", min = 10, max = 200 }"#, "").replace(
-        "[viewers]\n",
-        "[viewers]\nprefetch_secs = 20\n",
-    );
+    let text = no_p2p(r#"{ dist = "uniform", min = 10, max = 200 }"#, "")
+        .replace("[viewers]\n", "[viewers]\nprefetch_secs = 20\n");
     let out = run(&text, 5);
     let m = &out.summary;
     let downloaded: u64 = out.sessions.iter().map(|s| s.from_origin).sum();

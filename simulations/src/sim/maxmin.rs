@@ -3,14 +3,13 @@
 //! download link, and may also be capped by its own demand (the bytes it still needs).
 //!
 //! Progressive filling: repeatedly take the most constrained link (least capacity left per
-//! unfrozen flow), give each of its unfrozen flows that share and freeze them. Shares only grow
-//! as flows freeze, so a binary heap with stale entries skipped gives O((F + L) log F).
+//! unfrozen flow), give each of its unfrozen flows that share and freeze them; a flow whose
+//! demand is below every share so far is frozen at its demand. Shares only grow as flows
+//! freeze, so a binary heap whose stale entries are re-queued when they surface, merged with
+//! the demands sorted once, gives O((F + L) log F) with few heap operations per flow.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-
-/// Heap entries for a flow's own demand carry this bit in their id.
-const FLOW_TAG: u32 = 1 << 31;
 
 /// Reusable buffers for [`MaxMin::allocate`]; link ids are dense small integers.
 #[derive(Debug, Default)]
@@ -25,6 +24,7 @@ pub struct MaxMin {
     members: Vec<u32>,
     frozen: Vec<bool>,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
+    by_demand: Vec<(u64, u32)>,
 }
 
 impl MaxMin {
@@ -83,28 +83,50 @@ impl MaxMin {
             self.unfrozen[li] = self.count[li];
             self.heap.push(Reverse((share_key(self.remaining[li] / self.count[li] as f64), l)));
         }
-        for (i, &d) in demand.iter().enumerate() {
-            self.heap.push(Reverse((share_key(d), FLOW_TAG | i as u32)));
-        }
-        while let Some(Reverse((key, id))) = self.heap.pop() {
-            let share = f64::from_bits(key);
-            if id & FLOW_TAG != 0 {
-                let f = (id & !FLOW_TAG) as usize;
-                if !self.frozen[f] {
-                    self.freeze(f, share, None, links, rates);
+        // Demands are a second, sorted stream merged with the heap (cheaper than heap entries).
+        self.by_demand.clear();
+        self.by_demand.extend(demand.iter().enumerate().map(|(i, &d)| (share_key(d), i as u32)));
+        self.by_demand.sort_unstable();
+        let mut next_demand = 0;
+        loop {
+            let link_top = self.heap.peek().map(|Reverse(e)| *e);
+            let demand_top = self.by_demand.get(next_demand).copied();
+            match (link_top, demand_top) {
+                (None, None) => break,
+                (Some((lk, _)), Some((dk, f))) if dk <= lk => {
+                    next_demand += 1;
+                    if !self.frozen[f as usize] {
+                        self.freeze(f as usize, f64::from_bits(dk), None, links, rates);
+                    }
                 }
-                continue;
-            }
-            let l = id as usize;
-            if self.done[l] || self.unfrozen[l] == 0 || key != share_key(self.remaining[l] / self.unfrozen[l] as f64) {
-                continue;
-            }
-            self.done[l] = true;
-            let (s, c) = (self.start[l] as usize, self.count[l] as usize);
-            for k in s..s + c {
-                let f = self.members[k] as usize;
-                if !self.frozen[f] {
-                    self.freeze(f, share, Some(l as u32), links, rates);
+                (None, Some((dk, f))) => {
+                    next_demand += 1;
+                    if !self.frozen[f as usize] {
+                        self.freeze(f as usize, f64::from_bits(dk), None, links, rates);
+                    }
+                }
+                (Some((key, l)), _) => {
+                    self.heap.pop();
+                    let li = l as usize;
+                    if self.done[li] || self.unfrozen[li] == 0 {
+                        continue;
+                    }
+                    // Shares only grow as flows freeze elsewhere: a stale entry is re-queued at
+                    // the link's current share instead of being updated on every freeze.
+                    let current = share_key(self.remaining[li] / self.unfrozen[li] as f64);
+                    if current != key {
+                        self.heap.push(Reverse((current, l)));
+                        continue;
+                    }
+                    self.done[li] = true;
+                    let share = f64::from_bits(key);
+                    let (s, c) = (self.start[li] as usize, self.count[li] as usize);
+                    for k in s..s + c {
+                        let f = self.members[k] as usize;
+                        if !self.frozen[f] {
+                            self.freeze(f, share, Some(l), links, rates);
+                        }
+                    }
                 }
             }
         }
@@ -129,9 +151,6 @@ impl MaxMin {
             let li = l as usize;
             self.remaining[li] -= share;
             self.unfrozen[li] -= 1;
-            if self.unfrozen[li] > 0 && !self.done[li] {
-                self.heap.push(Reverse((share_key(self.remaining[li] / self.unfrozen[li] as f64), l)));
-            }
         }
     }
 }

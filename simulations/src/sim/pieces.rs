@@ -3,6 +3,9 @@
 
 use rand::Rng;
 
+/// Random candidates compared for rarest-first.
+pub const RAREST_SAMPLES: u32 = 4;
+
 /// Bitfields of every peer, `words` 64-bit words each.
 #[derive(Debug)]
 pub struct Bitfields {
@@ -48,7 +51,14 @@ impl Bitfields {
     /// The first piece in `[from, to)` that `src` has, `dst` lacks and `skip` does not reject,
     /// scanning forward from `from` (no wrap).
     /// `src` `None` stands for a web seed, which has every piece.
-    pub fn first_wanted(&self, src: Option<u32>, dst: u32, from: u32, to: u32, skip: impl Fn(u32) -> bool) -> Option<u32> {
+    pub fn first_wanted(
+        &self,
+        src: Option<u32>,
+        dst: u32,
+        from: u32,
+        to: u32,
+        skip: impl Fn(u32) -> bool,
+    ) -> Option<u32> {
         if from >= to {
             return None;
         }
@@ -75,24 +85,24 @@ impl Bitfields {
         None
     }
 
-    /// A rare piece in `[from, to)` that `src` has and `dst` lacks (and `skip` does not reject):
-    /// the least available of the first candidates found after `samples` random starting points.
+    /// A rare piece in `range` that `src` has and `dst` lacks (and `skip` does not reject):
+    /// the least available of the first candidates found after [`RAREST_SAMPLES`] random
+    /// starting points.
     pub fn rarest_wanted<R: Rng + ?Sized>(
         &self,
         src: Option<u32>,
         dst: u32,
-        from: u32,
-        to: u32,
-        samples: u32,
+        range: std::ops::Range<u32>,
         availability: &[u32],
         rng: &mut R,
         skip: impl Fn(u32) -> bool,
     ) -> Option<u32> {
+        let (from, to) = (range.start, range.end);
         if from >= to {
             return None;
         }
         let mut best: Option<u32> = None;
-        for _ in 0..samples {
+        for _ in 0..RAREST_SAMPLES {
             let start = rng.gen_range(from..to);
             let found = self
                 .first_wanted(src, dst, start, to, &skip)
@@ -131,6 +141,6 @@ mod tests {
         let mut avail = vec![5; 200];
         avail[150] = 1;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
-        assert_eq!(b.rarest_wanted(Some(0), 1, 0, 200, 16, &avail, &mut rng, |_| false), Some(150));
+        assert_eq!(b.rarest_wanted(Some(0), 1, 0..200, &avail, &mut rng, |_| false), Some(150));
     }
 }

@@ -15,9 +15,6 @@
 use super::engine::Engine;
 use super::peer::SERVER_BIT;
 
-/// Random candidates compared for rarest-first.
-const RAREST_SAMPLES: u32 = 4;
-
 impl Engine {
     pub(super) fn refill(&mut self, i: u32) {
         if self.cfg.ideal {
@@ -116,10 +113,9 @@ impl Engine {
             }
             let peer = &self.peers[i as usize];
             let from = window_end.max(first);
-            let piece =
-                self.bits.rarest_wanted(Some(c), i, from, horizon, RAREST_SAMPLES, &self.avail, &mut self.rng_sched, |p| {
-                    peer.requested(p)
-                });
+            let piece = self
+                .bits
+                .rarest_wanted(Some(c), i, from..horizon, &self.avail, &mut self.rng_sched, |p| peer.requested(p));
             if let Some(piece) = piece {
                 self.add_req(i, piece, c);
             }
@@ -129,9 +125,9 @@ impl Engine {
             let from = window_end.max(first);
             while self.peers[i as usize].reqs.len() < self.cfg.webseed_inflight {
                 let peer = &self.peers[i as usize];
-                let piece = self.bits.rarest_wanted(None, i, from, horizon, RAREST_SAMPLES, &self.avail, &mut self.rng_sched, |p| {
-                    peer.requested(p)
-                });
+                let piece = self
+                    .bits
+                    .rarest_wanted(None, i, from..horizon, &self.avail, &mut self.rng_sched, |p| peer.requested(p));
                 match (piece, self.pick_server()) {
                     (Some(piece), Some(s)) => self.add_req(i, piece, s),
                     _ => break,

@@ -38,7 +38,7 @@ impl Engine {
                     }
                 } else {
                     let p = &peers[((l - servers) / 2) as usize];
-                    u64::from(if (l - servers) % 2 == 0 { p.up } else { p.down })
+                    u64::from(if (l - servers) & 1 == 0 { p.up } else { p.down })
                 };
                 bytes_per_sec as f64 * dt as f64 / 1000.0
             };
