@@ -15,7 +15,7 @@ use shoal_sim::{report, sweep};
 /// Deterministic swarm simulations of Shoal videos: viewers, peers, web seeds and the tracker
 /// on a simulated clock. Same scenario + seed + binary = byte-identical output.
 #[derive(Parser)]
-#[command(name = "shoal-sim", version, about, long_about = None)]
+#[command(name = "shoal-sim", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
