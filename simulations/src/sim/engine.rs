@@ -80,7 +80,12 @@ pub struct Engine {
     pub(super) scratch: Vec<u32>,
     /// A trace's watch time for the arrival scheduled next.
     next_watch: Option<f64>,
+    /// Flow buffers reused by every step: links, demands, owners `(peer, request)`, rates.
+    pub(super) step_buffers: StepBuffers,
 }
+
+/// See [`Engine::step_buffers`].
+pub(super) type StepBuffers = (Vec<(u32, u32)>, Vec<f64>, Vec<(u32, u16)>, Vec<f64>);
 
 impl Engine {
     /// Builds the engine for `loaded` with `seed`.
@@ -116,6 +121,7 @@ impl Engine {
             seed,
             scratch: Vec::new(),
             next_watch: None,
+            step_buffers: Default::default(),
             cfg,
         };
         for (k, s) in engine.cfg.servers.clone().iter().enumerate() {

@@ -13,6 +13,10 @@
 //! relative to its upload. It exists to check the engine against the theoretical bounds.
 
 use super::engine::Engine;
+
+/// Neighbours a viewer asks for rarest pieces per step (the scan rotates, so every neighbour
+/// is asked within a few steps).
+const NEIGHBOURS_PER_STEP: usize = 8;
 use super::peer::SERVER_BIT;
 
 impl Engine {
@@ -102,7 +106,7 @@ impl Engine {
         // Rarest-first from neighbours, outside the window.
         let n = self.peers[i as usize].neighbours.len();
         let mut tries = 0;
-        while tries < n && self.peers[i as usize].has_free_slot(max) {
+        while tries < n.min(NEIGHBOURS_PER_STEP) && self.peers[i as usize].has_free_slot(max) {
             let peer = &self.peers[i as usize];
             let rot = peer.rot as usize % n;
             let c = peer.neighbours[rot];

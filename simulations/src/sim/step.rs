@@ -12,9 +12,10 @@ impl Engine {
         let ready_by = start + dt / 2;
         let servers = self.servers.len() as u32;
         // Flows.
-        let mut links = Vec::new();
-        let mut demand = Vec::new();
-        let mut owner: Vec<(u32, u16)> = Vec::new();
+        let (mut links, mut demand, mut owner, mut rates) = std::mem::take(&mut self.step_buffers);
+        links.clear();
+        demand.clear();
+        owner.clear();
         for &i in &self.downloading {
             for (j, r) in self.peers[i as usize].reqs.iter().enumerate() {
                 if r.ready_ms > ready_by {
@@ -26,7 +27,6 @@ impl Engine {
                 owner.push((i, j as u16));
             }
         }
-        let mut rates = Vec::new();
         {
             let (peers, srv, specs) = (&self.peers, &self.servers, &self.cfg.servers);
             let capacity = |l: u32| -> f64 {
@@ -70,6 +70,7 @@ impl Engine {
                 self.peers[src as usize].uploaded += b;
             }
         }
+        self.step_buffers = (links, demand, owner, rates);
         if let Some(row) = self.rows.get_mut(second) {
             row.origin_bytes += origin;
             row.mirror_bytes += mirrors;
