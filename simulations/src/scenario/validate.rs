@@ -48,6 +48,9 @@ impl fmt::Display for KeyPath {
 
 type Check = Result<(), (KeyPath, String)>;
 
+/// Viewers a run may have (peer indices and link ids must fit in 32 bits).
+pub const MAX_VIEWERS: u64 = 1_000_000_000;
+
 fn positive(path: &[&str], v: f64) -> Check {
     if v.is_finite() && v > 0.0 {
         Ok(())
@@ -108,14 +111,23 @@ pub fn validate(s: &Scenario) -> Check {
     match &s.arrivals {
         Arrivals::Poisson { rate_per_sec, start_secs, until_secs } => {
             positive(&["arrivals", "rate_per_sec"], *rate_per_sec)?;
+            if rate_per_sec * s.duration_secs > MAX_VIEWERS as f64 {
+                return Err((
+                    KeyPath::of(&["arrivals", "rate_per_sec"]),
+                    format!("would bring more than {MAX_VIEWERS} viewers in duration_secs"),
+                ));
+            }
             non_negative(KeyPath::of(&["arrivals", "start_secs"]), *start_secs)?;
             if let Some(u) = until_secs {
                 non_negative(KeyPath::of(&["arrivals", "until_secs"]), *u)?;
             }
         }
         Arrivals::FlashCrowd { viewers, start_secs, ramp_secs, .. } => {
-            if *viewers == 0 || *viewers > u32::MAX as u64 / 2 {
-                return Err((KeyPath::of(&["arrivals", "viewers"]), format!("must be in 1..=2^31, got {viewers}")));
+            if *viewers == 0 || *viewers > MAX_VIEWERS {
+                return Err((
+                    KeyPath::of(&["arrivals", "viewers"]),
+                    format!("must be in 1..={MAX_VIEWERS}, got {viewers}"),
+                ));
             }
             non_negative(KeyPath::of(&["arrivals", "start_secs"]), *start_secs)?;
             non_negative(KeyPath::of(&["arrivals", "ramp_secs"]), *ramp_secs)?;
@@ -141,6 +153,17 @@ pub fn validate(s: &Scenario) -> Check {
     let p = &s.p2p;
     at_least_one(&["p2p", "max_conns"], p.max_conns)?;
     at_least_one(&["p2p", "max_inflight"], p.max_inflight)?;
+    for (key, v, max) in [
+        ("max_conns", p.max_conns, 10_000),
+        ("numwant", p.numwant, 10_000),
+        ("max_inflight", p.max_inflight, 1_000),
+        ("per_peer_inflight", p.per_peer_inflight, 1_000),
+        ("webseed_inflight", p.webseed_inflight, 1_000),
+    ] {
+        if v > max {
+            return Err((KeyPath::of(&["p2p", key]), format!("must be at most {max}, got {v}")));
+        }
+    }
     at_least_one(&["p2p", "per_peer_inflight"], p.per_peer_inflight)?;
     at_least_one(&["p2p", "webseed_inflight"], p.webseed_inflight)?;
     at_least_one(&["p2p", "announce_interval_secs"], p.announce_interval_secs)?;
@@ -174,6 +197,9 @@ pub fn validate(s: &Scenario) -> Check {
         for (j, v) in row.iter().enumerate() {
             non_negative(path.clone().index(j), *v)?;
         }
+    }
+    if s.mirrors.len() > 1_000 {
+        return Err((KeyPath::of(&["mirrors"]), "at most 1000 mirrors".into()));
     }
     server(s, KeyPath::of(&["origin"]), &s.origin)?;
     for (i, m) in s.mirrors.iter().enumerate() {

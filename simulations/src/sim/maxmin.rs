@@ -24,13 +24,13 @@ pub struct MaxMin {
     members: Vec<u32>,
     frozen: Vec<bool>,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
-    by_demand: Vec<(u64, u32)>,
+    by_demand: Vec<u64>,
 }
 
 impl MaxMin {
     /// Writes into `rates[i]` the max-min fair share of flow `i`, which crosses links
     /// `links[i].0` and `links[i].1` (capacities given by `capacity`) and wants at most
-    /// `demand[i]`. Every link's flows together get at most its capacity (up to float rounding).
+    /// `demand[i]` (whole bytes, below 2^32). Every link's flows together get at most its capacity (up to float rounding).
     pub fn allocate(
         &mut self,
         links: &[(u32, u32)],
@@ -84,13 +84,17 @@ impl MaxMin {
             self.heap.push(Reverse((share_key(self.remaining[li] / self.count[li] as f64), l)));
         }
         // Demands are a second, sorted stream merged with the heap (cheaper than heap entries).
+        // Demands are whole bytes below 2^32 (a piece at most): packed with the flow index into
+        // one integer, they sort fast and exactly.
         self.by_demand.clear();
-        self.by_demand.extend(demand.iter().enumerate().map(|(i, &d)| (share_key(d), i as u32)));
+        self.by_demand
+            .extend(demand.iter().enumerate().map(|(i, &d)| (d.clamp(0.0, u32::MAX as f64) as u64) << 32 | i as u64));
         self.by_demand.sort_unstable();
         let mut next_demand = 0;
         loop {
             let link_top = self.heap.peek().map(|Reverse(e)| *e);
-            let demand_top = self.by_demand.get(next_demand).copied();
+            let demand_top =
+                self.by_demand.get(next_demand).map(|&packed| (share_key((packed >> 32) as f64), packed as u32));
             match (link_top, demand_top) {
                 (None, None) => break,
                 (Some((lk, _)), Some((dk, f))) if dk <= lk => {

@@ -108,6 +108,9 @@ pub struct Summary {
     pub last_completion_secs: Option<f64>,
     pub mean_online: f64,
     pub peak_online: u32,
+    /// Events processed for peers: arrivals, announces, connections, piece requests, pieces
+    /// received, requests moved to a web seed, playback starts, stalls and resumes, players
+    /// closed, departures.
     pub peer_events: u64,
 }
 
