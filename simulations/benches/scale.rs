@@ -84,12 +84,15 @@ fn main() {
             let wall = started.elapsed().as_secs_f64();
             let m = &out.summary;
             println!(
-                "flash crowd: {} viewers, {} simulated s, wall {:.2} s, {} peer events, {:.2} M peer events/s on one core",
+                "flash crowd: {} viewers, {} simulated s, wall {:.2} s, {} peer events, {:.2} M peer events/s on one core, \
+                 peak RSS {:.1} MiB ({} pieces per file)",
                 m.viewers,
                 out.rows.len(),
                 wall,
                 m.peer_events,
-                m.peer_events as f64 / wall / 1e6
+                m.peer_events as f64 / wall / 1e6,
+                peak_rss_kib() as f64 / 1024.0,
+                m.pieces
             );
         }
         Err(e) => eprintln!("flash crowd: {e}"),
