@@ -59,6 +59,10 @@ fn steady_state_matches_the_fluid_model_and_download_time_stays_flat() {
     for lambda in [1.0, 2.0] {
         let (x, t) = measure(lambda);
         let model = qiu_srikant(lambda, FILE, UP, DOWN, SEED_SECS, 1.0, ORIGIN);
+        eprintln!(
+            "lambda {lambda}: leechers {x:.2} (model {:.2}), download {t:.2} s (model {:.2} s)",
+            model.leechers, model.download_secs
+        );
         assert!(
             (x / model.leechers - 1.0).abs() <= 0.10,
             "lambda {lambda}: {x:.1} leechers, fluid model {:.1}",
