@@ -11,16 +11,28 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// Reusable buffers for [`MaxMin::allocate`]; link ids are dense small integers.
+/// Per-link state of one allocation, in a dense array (one cache line per link).
+#[derive(Debug, Default, Clone, Copy)]
+struct Link {
+    remaining: f64,
+    unfrozen: u32,
+    count: u32,
+    start: u32,
+    fill: u32,
+    done: bool,
+}
+
+/// Reusable buffers for [`MaxMin::allocate`]. Link ids may be sparse (a peer's index): each
+/// allocation maps the ids it sees to dense local indices first.
 #[derive(Debug, Default)]
 pub struct MaxMin {
-    remaining: Vec<f64>,
-    unfrozen: Vec<u32>,
-    count: Vec<u32>,
-    start: Vec<u32>,
-    fill: Vec<u32>,
-    done: Vec<bool>,
-    touched: Vec<u32>,
+    /// Link id -> local index + 1 (0: not in this allocation).
+    slot: Vec<u32>,
+    /// Local index -> link id.
+    ids: Vec<u32>,
+    links: Vec<Link>,
+    /// Per flow: its two links' local indices.
+    local: Vec<(u32, u32)>,
     members: Vec<u32>,
     frozen: Vec<bool>,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
@@ -30,7 +42,8 @@ pub struct MaxMin {
 impl MaxMin {
     /// Writes into `rates[i]` the max-min fair share of flow `i`, which crosses links
     /// `links[i].0` and `links[i].1` (capacities given by `capacity`) and wants at most
-    /// `demand[i]` (whole bytes, below 2^32). Every link's flows together get at most its capacity (up to float rounding).
+    /// `demand[i]` (whole bytes, below 2^32). Every link's flows together get at most its
+    /// capacity (up to float rounding).
     pub fn allocate(
         &mut self,
         links: &[(u32, u32)],
@@ -45,45 +58,31 @@ impl MaxMin {
         self.frozen.resize(n, false);
         self.members.clear();
         self.members.resize(2 * n, 0);
+        self.local.clear();
         for &(a, b) in links {
-            for l in [a, b] {
-                let l = l as usize;
-                if l >= self.count.len() {
-                    let len = (l + 1).next_power_of_two();
-                    self.count.resize(len, 0);
-                    self.start.resize(len, 0);
-                    self.fill.resize(len, 0);
-                    self.remaining.resize(len, 0.0);
-                    self.unfrozen.resize(len, 0);
-                    self.done.resize(len, false);
-                }
-                if self.count[l] == 0 {
-                    self.touched.push(l as u32);
-                }
-                self.count[l] += 1;
-            }
+            let la = self.local_index(a);
+            let lb = self.local_index(b);
+            self.local.push((la, lb));
         }
         let mut acc = 0u32;
-        for &l in &self.touched {
-            let l = l as usize;
-            self.start[l] = acc;
-            self.fill[l] = acc;
-            acc += self.count[l];
+        for link in &mut self.links {
+            link.start = acc;
+            link.fill = acc;
+            acc += link.count;
         }
-        for (i, &(a, b)) in links.iter().enumerate() {
+        for (i, &(a, b)) in self.local.iter().enumerate() {
             for l in [a as usize, b as usize] {
-                self.members[self.fill[l] as usize] = i as u32;
-                self.fill[l] += 1;
+                let link = &mut self.links[l];
+                self.members[link.fill as usize] = i as u32;
+                link.fill += 1;
             }
         }
         self.heap.clear();
-        for &l in &self.touched {
-            let li = l as usize;
-            self.remaining[li] = capacity(l).max(0.0);
-            self.unfrozen[li] = self.count[li];
-            self.heap.push(Reverse((share_key(self.remaining[li] / self.count[li] as f64), l)));
+        for (k, link) in self.links.iter_mut().enumerate() {
+            link.remaining = capacity(self.ids[k]).max(0.0);
+            link.unfrozen = link.count;
+            self.heap.push(Reverse((share_key(link.remaining / f64::from(link.count)), k as u32)));
         }
-        // Demands are a second, sorted stream merged with the heap (cheaper than heap entries).
         // Demands are whole bytes below 2^32 (a piece at most): packed with the flow index into
         // one integer, they sort fast and exactly.
         self.by_demand.clear();
@@ -100,61 +99,76 @@ impl MaxMin {
                 (Some((lk, _)), Some((dk, f))) if dk <= lk => {
                     next_demand += 1;
                     if !self.frozen[f as usize] {
-                        self.freeze(f as usize, f64::from_bits(dk), None, links, rates);
+                        self.freeze(f as usize, f64::from_bits(dk), None, rates);
                     }
                 }
                 (None, Some((dk, f))) => {
                     next_demand += 1;
                     if !self.frozen[f as usize] {
-                        self.freeze(f as usize, f64::from_bits(dk), None, links, rates);
+                        self.freeze(f as usize, f64::from_bits(dk), None, rates);
                     }
                 }
                 (Some((key, l)), _) => {
                     self.heap.pop();
-                    let li = l as usize;
-                    if self.done[li] || self.unfrozen[li] == 0 {
+                    let link = self.links[l as usize];
+                    if link.done || link.unfrozen == 0 {
                         continue;
                     }
                     // Shares only grow as flows freeze elsewhere: a stale entry is re-queued at
                     // the link's current share instead of being updated on every freeze.
-                    let current = share_key(self.remaining[li] / self.unfrozen[li] as f64);
+                    let current = share_key(link.remaining / f64::from(link.unfrozen));
                     if current != key {
                         self.heap.push(Reverse((current, l)));
                         continue;
                     }
-                    self.done[li] = true;
+                    self.links[l as usize].done = true;
                     let share = f64::from_bits(key);
-                    let (s, c) = (self.start[li] as usize, self.count[li] as usize);
+                    let (s, c) = (link.start as usize, link.count as usize);
                     for k in s..s + c {
                         let f = self.members[k] as usize;
                         if !self.frozen[f] {
-                            self.freeze(f, share, Some(l), links, rates);
+                            self.freeze(f, share, Some(l), rates);
                         }
                     }
                 }
             }
         }
-        for &l in &self.touched {
-            let l = l as usize;
-            self.count[l] = 0;
-            self.done[l] = false;
+        for &id in &self.ids {
+            self.slot[id as usize] = 0;
         }
-        self.touched.clear();
+        self.ids.clear();
+        self.links.clear();
+    }
+
+    /// The local index of link `id`, added on first sight (and its flow counted).
+    fn local_index(&mut self, id: u32) -> u32 {
+        let i = id as usize;
+        if i >= self.slot.len() {
+            self.slot.resize((i + 1).next_power_of_two(), 0);
+        }
+        if self.slot[i] == 0 {
+            self.ids.push(id);
+            self.links.push(Link::default());
+            self.slot[i] = self.ids.len() as u32;
+        }
+        let l = self.slot[i] - 1;
+        self.links[l as usize].count += 1;
+        l
     }
 
     /// Freezes flow `f` at `share`, charging both its links except `at` (the link being
     /// saturated, whose own bookkeeping no longer matters).
-    fn freeze(&mut self, f: usize, share: f64, at: Option<u32>, links: &[(u32, u32)], rates: &mut [f64]) {
+    fn freeze(&mut self, f: usize, share: f64, at: Option<u32>, rates: &mut [f64]) {
         self.frozen[f] = true;
         rates[f] = share;
-        let (a, b) = links[f];
+        let (a, b) = self.local[f];
         for l in [a, b] {
             if Some(l) == at {
                 continue;
             }
-            let li = l as usize;
-            self.remaining[li] -= share;
-            self.unfrozen[li] -= 1;
+            let link = &mut self.links[l as usize];
+            link.remaining -= share;
+            link.unfrozen -= 1;
         }
     }
 }
