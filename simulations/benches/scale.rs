@@ -6,7 +6,8 @@
 //! - memory: peak RSS (`VmHWM` of /proc/self/status) of runs with 10,000 and 100,000 viewers
 //!   (and 1,000,000), each in its own child process, and the bytes per simulated viewer.
 //!
-//! The simulation is single-threaded, so events per second of one run are per core.
+//! The simulation is single-threaded, so peer events per CPU second of one run are per core
+//! (wall time is printed too; on a busy machine it is longer than the CPU time).
 
 use std::path::Path;
 use std::process::Command;
@@ -45,6 +46,18 @@ upload_mbps = 10000
     )
 }
 
+/// CPU seconds (user + system) this process has used.
+fn cpu_secs() -> f64 {
+    // SAFETY: getrusage only writes into the zeroed struct we pass.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
 /// Peak resident set of this process in KiB.
 fn peak_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -56,16 +69,16 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// Child mode: run the scale scenario with `viewers` and print `rss_kib events wall_secs`.
+/// Child mode: run the scale scenario with `viewers` and print `rss_kib events wall_secs cpu_secs`.
 fn child(viewers: u64) {
     let text = scale_scenario(viewers.max(1));
     let Ok(loaded) = load_str(&text, "scale.toml", Path::new(".")) else {
         eprintln!("bad scale scenario");
         std::process::exit(2);
     };
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), cpu_secs());
     let events = if viewers == 0 { 0 } else { simulate(&loaded, 1, |_, _| {}).summary.peer_events };
-    println!("{} {} {:.3}", peak_rss_kib(), events, started.elapsed().as_secs_f64());
+    println!("{} {} {:.3} {:.3}", peak_rss_kib(), events, started.elapsed().as_secs_f64(), cpu_secs() - cpu);
 }
 
 fn main() {
@@ -79,18 +92,19 @@ fn main() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/flash_crowd.toml");
     match load(&path) {
         Ok(loaded) => {
-            let started = Instant::now();
+            let (started, cpu) = (Instant::now(), cpu_secs());
             let out = simulate(&loaded, 1, |_, _| {});
-            let wall = started.elapsed().as_secs_f64();
+            let (wall, cpu) = (started.elapsed().as_secs_f64(), cpu_secs() - cpu);
             let m = &out.summary;
             println!(
-                "flash crowd: {} viewers, {} simulated s, wall {:.2} s, {} peer events, {:.2} M peer events/s on one core, \
-                 peak RSS {:.1} MiB ({} pieces per file)",
+                "flash crowd: {} viewers, {} simulated s, wall {:.2} s (CPU {:.2} s), {} peer events, \
+                 {:.2} M peer events per CPU second, peak RSS {:.1} MiB ({} pieces per file)",
                 m.viewers,
                 out.rows.len(),
                 wall,
+                cpu,
                 m.peer_events,
-                m.peer_events as f64 / wall / 1e6,
+                m.peer_events as f64 / cpu.max(1e-9) / 1e6,
                 peak_rss_kib() as f64 / 1024.0,
                 m.pieces
             );
@@ -117,7 +131,7 @@ fn main() {
         };
         let text = String::from_utf8_lossy(&output.stdout);
         let fields: Vec<f64> = text.split_whitespace().filter_map(|f| f.parse().ok()).collect();
-        let [rss, events, wall] = fields[..] else {
+        let [rss, events, wall, cpu] = fields[..] else {
             eprintln!("child run with {n} viewers failed: {}", String::from_utf8_lossy(&output.stderr));
             continue;
         };
@@ -128,12 +142,14 @@ fn main() {
             continue;
         }
         println!(
-            "{n} viewers: peak RSS {:.1} MiB, {:.0} bytes per viewer above the baseline, {} peer events in {:.1} s ({:.2} M/s)",
+            "{n} viewers: peak RSS {:.1} MiB, {:.0} bytes per viewer above the baseline, {} peer events in {:.1} s \
+             wall, {:.1} s CPU ({:.2} M per CPU second)",
             rss as f64 / 1024.0,
             (rss.saturating_sub(baseline) * 1024) as f64 / n as f64,
             events as u64,
             wall,
-            events / wall / 1e6
+            cpu,
+            events / cpu.max(1e-9) / 1e6
         );
     }
 }

@@ -104,6 +104,9 @@ fn p2p_ratio_never_exceeds_n_minus_one_over_n() {
                 "{scheduler} n={n}: P2P ratio {} above (N-1)/N",
                 m.p2p_ratio
             );
+            // The tracker (the protocol's swarm table) saw everyone complete and stay.
+            let last = out.rows.last().expect("rows");
+            assert_eq!((last.seeders, last.leechers), (n, 0), "{scheduler} n={n}: tracker counts");
             // And P2P did work: at least half of the possible.
             assert!(m.p2p_ratio > 0.5 * f64::from(n - 1) / f64::from(n), "{scheduler} n={n}: ratio {}", m.p2p_ratio);
         }
