@@ -11,6 +11,7 @@ pub mod client;
 pub mod media;
 pub mod node;
 pub mod tools;
+pub mod tracker;
 pub mod verify;
 
 pub use client::{ApiClient, UploadedVideo};

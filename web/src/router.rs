@@ -11,7 +11,7 @@ use shoal_actors::Shoal;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::handlers::{channels, config, not_found, oauth, resumable, static_files, upload, users, videos};
+use crate::handlers::{channels, config, not_found, oauth, resumable, static_files, tracker, upload, users, videos};
 use crate::metrics;
 use crate::state::AppState;
 
@@ -63,5 +63,15 @@ pub fn router(shoal: Shoal) -> Router {
         .route("/lazy-static/thumbnails/{filename}", get(static_files::image).options(static_files::options))
         .route("/lazy-static/previews/{filename}", get(static_files::image).options(static_files::options));
 
-    Router::new().merge(files).merge(api).with_state(state)
+    // The tracker: BitTorrent clients ignore CORS and WebSockets do not use it.
+    let tracker = if state.shoal.config().tracker.enabled {
+        Router::new()
+            .route("/tracker/announce", get(tracker::announce))
+            .route("/tracker/scrape", get(tracker::scrape))
+            .route("/tracker/socket", get(tracker::socket))
+    } else {
+        Router::new()
+    };
+
+    Router::new().merge(files).merge(tracker).merge(api).with_state(state)
 }

@@ -10,6 +10,7 @@ use shoal_actors::Shoal;
 
 use crate::file_cache::FileCache;
 use crate::metrics::{self, WebMetrics};
+use crate::throttle::Throttle;
 
 /// Shared by all handlers; cheap to clone.
 #[derive(Clone)]
@@ -23,6 +24,8 @@ pub struct AppState {
     pub metrics: WebMetrics,
     /// Every metric of the node, served at `/metrics`.
     pub registry: Arc<Registry>,
+    /// The web seeds' shared upload budget, when `web_seed.max_upload_bytes_per_second` is set.
+    pub seed_throttle: Option<Arc<Throttle>>,
 }
 
 impl AppState {
@@ -30,6 +33,10 @@ impl AppState {
         let media_dir = Arc::new(shoal.media_dir());
         let metrics = WebMetrics::default();
         let registry = Arc::new(metrics::registry(&shoal, &metrics));
+        let seed_throttle = match shoal.config().web_seed.max_upload_bytes_per_second {
+            0 => None,
+            rate => Some(Arc::new(Throttle::new(rate))),
+        };
         Self {
             shoal,
             media_dir,
@@ -37,6 +44,7 @@ impl AppState {
             upload_locks: Arc::new(UploadLocks::default()),
             metrics,
             registry,
+            seed_throttle,
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod config;
 pub mod oauth;
 pub mod resumable;
 pub mod static_files;
+pub mod tracker;
 pub mod upload;
 pub mod users;
 pub mod videos;
