@@ -93,7 +93,7 @@ impl Engine {
     pub(super) fn stop_watching(&mut self, i: u32) {
         let peer = &mut self.peers[i as usize];
         peer.phase = Phase::Lingering;
-        peer.playhead = peer.playhead.max(f64::from(peer.watch_target)).min(self.cfg.video_secs);
+        peer.playhead = f64::from(peer.watch_target).min(self.cfg.video_secs);
         let linger = (f64::from(peer.linger) * 1000.0).round() as u64;
         let reqs = std::mem::take(&mut peer.reqs);
         for r in reqs {

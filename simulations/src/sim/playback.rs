@@ -39,7 +39,7 @@ impl Engine {
                 peer.stalls += 1;
                 self.events += 1;
             } else {
-                peer.playhead = next.min(video);
+                peer.playhead = next.min(video).min(watch_end);
             }
         }
         let peer = &self.peers[i as usize];
