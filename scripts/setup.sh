@@ -6,7 +6,7 @@
 #
 # Debian packages: nasm (rav1e's assembly), pkg-config, ffmpeg/ffprobe (decoding
 # non-Y4M uploads, Opus audio, thumbnails), python3-libtorrent and
-# python3-prometheus-client (test clients),
+# python3-prometheus-client (test clients), openssl and curl (the TLS test),
 # nodejs/npm if absent. npm tools for the tests: `npm ci --ignore-scripts` in tests/.
 # Works as root without sudo; uses sudo only when not root and it is available.
 set -euo pipefail
@@ -23,6 +23,8 @@ if [ "$mode" != "--serve" ]; then
   /usr/bin/python3 -c 'import libtorrent' >/dev/null 2>&1 || missing+=(python3-libtorrent)
   /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
   have npm || missing+=(nodejs npm)
+  have openssl || missing+=(openssl)
+  have curl || missing+=(curl)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
