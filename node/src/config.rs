@@ -8,7 +8,7 @@
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use shoal_actors::config::{AdminConfig, InstanceConfig, LimitsConfig, StorageConfig, TranscodingConfig};
+use shoal_actors::config::{AdminConfig, InstanceConfig, LimitsConfig, StorageConfig, TranscodingConfig, UiConfig};
 use shoal_actors::ShoalConfig;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -28,6 +28,7 @@ pub struct NodeConfig {
     pub transcoding: TranscodingConfig,
     pub limits: LimitsConfig,
     pub admin: AdminConfig,
+    pub ui: UiConfig,
 }
 
 impl Default for NodeConfig {
@@ -41,6 +42,7 @@ impl Default for NodeConfig {
             transcoding: actors.transcoding,
             limits: actors.limits,
             admin: actors.admin,
+            ui: actors.ui,
         }
     }
 }
@@ -77,6 +79,7 @@ impl NodeConfig {
             transcoding: self.transcoding.clone(),
             limits: self.limits.clone(),
             admin: self.admin.clone(),
+            ui: self.ui.clone(),
         }
     }
 }

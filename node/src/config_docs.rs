@@ -73,6 +73,13 @@ const DOCS: &[KeyDoc] = &[
         None,
     ),
     ("admin", "email", "Admin e-mail. Env SHOAL_ADMIN_EMAIL.", None),
+    (
+        "ui",
+        "dir",
+        "The web/ui folder, whose node_modules holds the webtorrent player bundle (scripts/setup.sh installs it).\n\
+      Relative to the working directory; when the bundle is missing there, the source tree's web/ui is tried.",
+        None,
+    ),
 ];
 
 /// Keys whose value is secret: printed commented out, never in clear.

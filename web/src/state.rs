@@ -1,5 +1,6 @@
 //! The state every handler receives: the `Shoal` handle plus the web edge's own
-//! small bookkeeping (open files, locks of resumable upload sessions, metrics).
+//! small bookkeeping (open files, locks of resumable upload sessions, metrics,
+//! where the player's assets are).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use shoal_actors::Shoal;
 
 use crate::file_cache::FileCache;
 use crate::metrics::{self, WebMetrics};
+use crate::ui_assets::UiAssets;
 
 /// Shared by all handlers; cheap to clone.
 #[derive(Clone)]
@@ -23,6 +25,8 @@ pub struct AppState {
     pub metrics: WebMetrics,
     /// Every metric of the node, served at `/metrics`.
     pub registry: Arc<Registry>,
+    /// Where the watch page's webtorrent bundle is (found once at start-up).
+    pub ui: Arc<UiAssets>,
 }
 
 impl AppState {
@@ -30,6 +34,7 @@ impl AppState {
         let media_dir = Arc::new(shoal.media_dir());
         let metrics = WebMetrics::default();
         let registry = Arc::new(metrics::registry(&shoal, &metrics));
+        let ui = Arc::new(UiAssets::locate(&shoal.config().ui.dir));
         Self {
             shoal,
             media_dir,
@@ -37,6 +42,7 @@ impl AppState {
             upload_locks: Arc::new(UploadLocks::default()),
             metrics,
             registry,
+            ui,
         }
     }
 }

@@ -3,8 +3,10 @@
 pub mod channels;
 pub mod config;
 pub mod oauth;
+pub mod pages;
 pub mod resumable;
 pub mod static_files;
+pub mod ui;
 pub mod upload;
 pub mod users;
 pub mod videos;
