@@ -172,8 +172,8 @@ impl Default for AdminConfig {
 pub struct UiConfig {
     /// The `web/ui` folder, whose `node_modules` holds the `webtorrent` browser bundle
     /// (installed by `scripts/setup.sh`). Relative paths are relative to the working
-    /// directory; when the bundle is not there, the node also looks in the `web/ui`
-    /// folder of the source tree it was built from.
+    /// directory. With the default, when the bundle is not there, the node also looks
+    /// in the `web/ui` folder of the source tree it was built from.
     pub dir: PathBuf,
 }
 

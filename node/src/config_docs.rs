@@ -77,7 +77,7 @@ const DOCS: &[KeyDoc] = &[
         "ui",
         "dir",
         "The web/ui folder, whose node_modules holds the webtorrent player bundle (scripts/setup.sh installs it).\n\
-      Relative to the working directory; when the bundle is missing there, the source tree's web/ui is tried.",
+      Relative to the working directory; with the default, the source tree's web/ui is tried when it has no bundle.",
         None,
     ),
 ];

@@ -2,11 +2,12 @@
 //! into the binary, and the `webtorrent` browser bundle and service worker, read
 //! from `web/ui/node_modules` (installed by `scripts/setup.sh`, never committed).
 //!
-//! The folder is `ui.dir` from the configuration (default `web/ui`, right when the
-//! node runs from the repository root as `scripts/serve.sh` does); when the bundle
-//! is not there, the `web/ui` folder of the source tree the binary was built from is
-//! tried. A missing bundle is logged once at start-up and answered with a clear
-//! error; watch pages then play over plain HTTP.
+//! The folder is `ui.dir` from the configuration. Its default, `web/ui`, is right when
+//! the node runs from the repository root as `scripts/serve.sh` does; with the default,
+//! when the bundle is not there, the `web/ui` folder of the source tree the binary was
+//! built from is tried too (tests run the node from elsewhere). A folder set by the
+//! operator is used as is. A missing bundle is logged once at start-up and answered
+//! with a clear error; watch pages then play over plain HTTP.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,8 @@ pub const STYLE_CSS: &str = include_str!("../ui/shoal.css");
 const BUNDLE: &str = "node_modules/webtorrent/dist/webtorrent.min.js";
 /// The service worker inside a `web/ui` folder.
 const SERVICE_WORKER: &str = "node_modules/webtorrent/dist/sw.min.js";
+/// `ui.dir`'s default (relative to the working directory).
+const DEFAULT_DIR: &str = "web/ui";
 /// The `web/ui` folder of the source tree, for binaries run from elsewhere (tests).
 const BUILT_FROM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ui");
 
@@ -48,9 +51,13 @@ impl WebTorrentFile {
 }
 
 impl UiAssets {
-    /// Looks for the bundle in `configured`, then in the source tree's `web/ui`.
+    /// Looks for the bundle in `configured`, then, if that is the default `web/ui`, in the
+    /// source tree's `web/ui`.
     pub fn locate(configured: &Path) -> UiAssets {
-        let tried = vec![configured.to_path_buf(), PathBuf::from(BUILT_FROM)];
+        let mut tried = vec![configured.to_path_buf()];
+        if configured == Path::new(DEFAULT_DIR) {
+            tried.push(PathBuf::from(BUILT_FROM));
+        }
         let dir = tried.iter().find(|dir| dir.join(BUNDLE).is_file() && dir.join(SERVICE_WORKER).is_file()).cloned();
         let assets = UiAssets { dir, tried };
         match &assets.dir {
@@ -86,16 +93,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_folder_without_the_bundle_is_not_used() {
+    fn a_configured_folder_without_the_bundle_is_reported_missing() {
         let empty = tempfile::tempdir().map(|d| d.path().to_path_buf()).unwrap_or_default();
-        let assets = UiAssets { dir: None, tried: vec![empty.clone()] };
+        let assets = UiAssets::locate(&empty);
         assert!(!assets.available());
         assert_eq!(assets.path(WebTorrentFile::Bundle), None);
+        assert_eq!(assets.tried, vec![empty]);
         assert!(assets.missing_message().contains("scripts/setup.sh"));
-        let found = UiAssets::locate(&empty.join("nothing-here"));
-        // Either the source tree's web/ui has the bundle (set-up ran) or nothing does.
-        if let Some(path) = found.path(WebTorrentFile::ServiceWorker) {
-            assert!(path.starts_with(BUILT_FROM), "{}", path.display());
+    }
+
+    #[test]
+    fn the_default_folder_falls_back_to_the_source_tree() {
+        let assets = UiAssets::locate(Path::new(DEFAULT_DIR));
+        assert_eq!(assets.tried.last(), Some(&PathBuf::from(BUILT_FROM)));
+        // Either a web/ui here or the source tree's has the bundle (set-up ran), or none does.
+        if let Some(path) = assets.path(WebTorrentFile::ServiceWorker) {
+            assert!(path.ends_with(SERVICE_WORKER), "{}", path.display());
         }
     }
 }
