@@ -149,6 +149,23 @@ pub struct WatchableVideo {
     /// Size of the file the player picks (the highest resolution up to 720p).
     pub size: u64,
     pub file_url: String,
+    pub torrent_url: String,
+}
+
+impl WatchableVideo {
+    /// The file in the node's media folder.
+    pub fn file_path(&self, node: &TestNode) -> std::path::PathBuf {
+        node.data_dir().join("media").join(last_segment(&self.file_url))
+    }
+
+    /// Its `.torrent` in the node's media folder.
+    pub fn torrent_path(&self, node: &TestNode) -> std::path::PathBuf {
+        node.data_dir().join("media").join(last_segment(&self.torrent_url))
+    }
+}
+
+fn last_segment(url: &str) -> &str {
+    url.rsplit('/').next().unwrap_or_default()
 }
 
 /// Uploads `secs` seconds of 426x240 video under noise of strength `noise` as `name`
@@ -169,5 +186,6 @@ pub fn publish_noisy_video(node: &TestNode, name: &str, secs: f64, noise: u32) -
         short_uuid: upload.short_uuid,
         size: file["size"].as_u64().ok_or_else(|| anyhow!("file without size: {file}"))?,
         file_url: file["fileUrl"].as_str().unwrap_or_default().to_owned(),
+        torrent_url: file["torrentUrl"].as_str().unwrap_or_default().to_owned(),
     })
 }

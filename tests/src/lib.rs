@@ -3,7 +3,8 @@
 //! media files ([`media`]), check served files against their torrents
 //! ([`verify`]), run external tools with time limits ([`tools`]), and make
 //! network namespaces where browsers use WebRTC ([`netns`]) and watch pages
-//! in Chromium there ([`browser`]).
+//! in Chromium there ([`browser`]), beside the reference WebTorrent stack
+//! ([`reference_stack`]).
 //!
 //! The tests need the release `shoal` binary (`cargo build --release
 //! --workspace --all-targets`, done by `scripts/test.sh`) and the tools that
@@ -14,6 +15,7 @@ pub mod client;
 pub mod media;
 pub mod netns;
 pub mod node;
+pub mod reference_stack;
 pub mod tools;
 pub mod verify;
 
