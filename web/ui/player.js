@@ -87,14 +87,17 @@ async function start () {
   const reason = missingCapability()
   if (reason) return fallbackToHttp(reason)
 
+  // Load the bundle while the service worker registers.
+  const bundle = import(data.webTorrent)
   let registration
   try {
     registration = await activeServiceWorker()
   } catch (err) {
     stats.error = String(err && err.message ? err.message : err)
+    bundle.catch(() => {})
     return fallbackToHttp('service workers are unavailable')
   }
-  const { default: WebTorrent } = await import(data.webTorrent)
+  const { default: WebTorrent } = await bundle
   const client = new WebTorrent({
     webSeeds: false, // the policy below attaches the web seed when it is needed
     dht: false,
@@ -231,8 +234,8 @@ class WebSeedPolicy {
       else if (graceOver && !peersDelivering) this.attach('start-up, peers too slow')
     } else if (ahead < LOW_AHEAD_SECS && !(peersDelivering && ahead >= LOW_AHEAD_SECS / 2)) {
       this.attach('buffer low')
-    } else if (!peersCanHelp && !peersDelivering) {
-      this.attach('no peer has the pieces we need')
+    } else if (ahead < HIGH_AHEAD_SECS && !peersCanHelp && !peersDelivering) {
+      this.attach('no peer has what comes next')
     }
   }
 
