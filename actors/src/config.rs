@@ -18,6 +18,8 @@ pub struct ShoalConfig {
     pub limits: LimitsConfig,
     pub admin: AdminConfig,
     pub ui: UiConfig,
+    pub tracker: TrackerConfig,
+    pub web_seed: WebSeedConfig,
 }
 
 /// Who this instance is.
@@ -204,4 +206,76 @@ impl ShoalConfig {
     pub fn public_url(&self) -> &str {
         self.instance.public_url.trim_end_matches('/')
     }
+}
+
+/// Which info-hashes the tracker serves.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TrackerAllow {
+    /// Only the files of videos this node hosts (PeerTube's behaviour).
+    Hosted,
+    /// Any info-hash (an open tracker).
+    Any,
+}
+
+/// The BitTorrent tracker (HTTP `/tracker/announce`, WebSocket `/tracker/socket`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrackerConfig {
+    /// Whether the tracker routes answer at all.
+    pub enabled: bool,
+    /// `hosted` (default) serves only info-hashes of videos on this node; `any` is an open tracker.
+    pub allow: TrackerAllow,
+    /// Seconds between a peer's announces, sent to clients as `interval`.
+    pub announce_interval_secs: u32,
+    /// A peer not heard from for this long is dropped (default: two intervals and a half).
+    pub peer_timeout_secs: u32,
+    /// Peers one swarm holds at most.
+    pub max_peers_per_swarm: usize,
+    /// Swarms the tracker holds at most.
+    pub max_swarms: usize,
+    /// Peers handed out per announce at most (and offers relayed per announce).
+    pub max_numwant: usize,
+    /// Peers handed out when the client does not say (`numwant` absent).
+    pub default_numwant: usize,
+    /// Swarms one WebSocket connection may join.
+    pub max_swarms_per_connection: usize,
+    /// Largest WebSocket message accepted, in bytes.
+    pub max_message_bytes: usize,
+    /// Announces accepted per client IP per minute (HTTP and WebSocket together; 0 = unlimited).
+    pub announces_per_ip_per_minute: u32,
+    /// Frames waiting to be written to one WebSocket before new ones are dropped.
+    pub socket_queue: usize,
+    /// Testing aid, leave unset: an announce whose peer id starts with these bytes
+    /// makes its swarm actor fail, to exercise the supervisor.
+    pub fault_injection_peer_prefix: Option<String>,
+}
+
+impl Default for TrackerConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            allow: TrackerAllow::Hosted,
+            announce_interval_secs: 120,
+            peer_timeout_secs: 300,
+            max_peers_per_swarm: 5_000,
+            max_swarms: 100_000,
+            max_numwant: 50,
+            default_numwant: 30,
+            max_swarms_per_connection: 64,
+            max_message_bytes: 64 << 10,
+            announces_per_ip_per_minute: 600,
+            socket_queue: 256,
+            fault_injection_peer_prefix: None,
+        }
+    }
+}
+
+/// The HTTP web seeds (`/static/web-videos/...`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebSeedConfig {
+    /// Total upload of all web-seed responses together, in bytes per second
+    /// (one budget shared by every viewer; 0 = unlimited).
+    pub max_upload_bytes_per_second: u64,
 }

@@ -12,6 +12,7 @@ use crate::metrics::ActorMetrics;
 use crate::node_supervisor::{NodeMsg, NodeSupervisor, NodeSupervisorArgs, SupervisorRefs, Supervisors};
 use crate::startup;
 use crate::store::{counter, Store};
+use crate::tracker::{Tracker, TrackerMetrics, TrackerShared};
 use crate::transcode::queue::{self, JobRecord};
 use crate::transcode::TranscodeMsg;
 use crate::videos::supervisor::VideoSupervisorMsg;
@@ -47,6 +48,7 @@ struct Inner {
     /// The current child supervisors (replaced when the node supervisor restarts one).
     supervisors: Supervisors,
     metrics: ActorMetrics,
+    tracker: Tracker,
     generated_admin_password: Option<String>,
     /// Serialises quota checks with the uploads they admit.
     create_lock: tokio::sync::Mutex<()>,
@@ -74,7 +76,14 @@ impl Shoal {
 
         let resume = startup::settle_queue(&store)?;
         let metrics = ActorMetrics::default();
-        let args = NodeSupervisorArgs { store: store.clone(), config: config.clone(), metrics: metrics.clone() };
+        let indexed = repo::rebuild_info_hash_index(&store)?;
+        let tracker_shared = Arc::new(TrackerShared::new(config.tracker.clone(), TrackerMetrics::default()));
+        let args = NodeSupervisorArgs {
+            store: store.clone(),
+            config: config.clone(),
+            metrics: metrics.clone(),
+            tracker: tracker_shared.clone(),
+        };
         let (node, _) = Actor::spawn(None, NodeSupervisor, args)
             .await
             .map_err(|e| StartError::Spawn(format!("node supervisor: {e}")))?;
@@ -90,8 +99,9 @@ impl Shoal {
             let _ =
                 videos.call(|reply| VideoSupervisorMsg::Ensure { uuid: *uuid, reply }, Some(ACTOR_CALL_TIMEOUT)).await;
         }
+        let tracker = Tracker::new(tracker_shared, supervisors.clone());
         let housekeeping = housekeeping::spawn(accounts.clone(), housekeeping::TOKEN_PURGE_INTERVAL).abort_handle();
-        tracing::info!(data_dir = %config.storage.data_dir.display(), resumed_videos = resume.len(),
+        tracing::info!(data_dir = %config.storage.data_dir.display(), resumed_videos = resume.len(), indexed_files = indexed,
             cleared_temp_files = cleared, "shoal actors started");
         Ok(Shoal {
             inner: Arc::new(Inner {
@@ -101,6 +111,7 @@ impl Shoal {
                 node,
                 supervisors,
                 metrics,
+                tracker,
                 generated_admin_password,
                 create_lock: tokio::sync::Mutex::new(()),
                 housekeeping,
@@ -306,6 +317,11 @@ impl Shoal {
     /// The actors' metric handles (registered by the web edge for `/metrics`).
     pub fn metrics(&self) -> &ActorMetrics {
         &self.inner.metrics
+    }
+
+    /// The BitTorrent tracker (HTTP and WebSocket), for the web edge.
+    pub fn tracker(&self) -> &Tracker {
+        &self.inner.tracker
     }
 
     /// The running child supervisors (diagnostics and supervision tests).

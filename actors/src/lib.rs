@@ -21,6 +21,7 @@ mod staging;
 mod startup;
 pub mod store;
 pub mod torrent_file;
+pub mod tracker;
 pub mod transcode;
 pub mod videos;
 

@@ -1,8 +1,9 @@
-//! `NodeSupervisor`: the root of the actor tree. It runs the `VideoSupervisor` and the
-//! `TranscodeSupervisor` linked to itself and restarts them "rest for one": when the video
-//! supervisor stops unexpectedly (an error, a panic, a kill) both restart, because the
-//! transcoder and its jobs hold the video supervisor's address; when the transcode
-//! supervisor stops, only it restarts. Video state and queued jobs live in sled, so the new
+//! `NodeSupervisor`: the root of the actor tree. It runs the `VideoSupervisor`, the
+//! `TranscodeSupervisor` and the `TrackerSupervisor` linked to itself and restarts them
+//! "rest for one": when the video supervisor stops unexpectedly (an error, a panic, a
+//! kill) it and the transcoder restart, because the transcoder and its jobs hold the
+//! video supervisor's address; when the transcode or tracker supervisor stops, only it
+//! restarts (swarms are soft state: peers re-announce). Video state and queued jobs live in sled, so the new
 //! supervisors carry on where the old ones stopped (a cancelled encode stays queued).
 //!
 //! The current addresses are published in a shared [`Supervisors`] cell that the `Shoal`
@@ -14,6 +15,7 @@ use crate::config::ShoalConfig;
 use crate::metrics::ActorMetrics;
 use crate::restart_budget::{RestartBudget, MAX_RESTARTS, RESTART_WINDOW};
 use crate::store::Store;
+use crate::tracker::{TrackerMsg, TrackerShared, TrackerSupervisor, TrackerSupervisorArgs};
 use crate::transcode::{TranscodeMsg, TranscodeSupervisor, TranscodeSupervisorArgs};
 use crate::videos::supervisor::{VideoSupervisor, VideoSupervisorMsg};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
@@ -28,6 +30,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct SupervisorRefs {
     pub videos: ActorRef<VideoSupervisorMsg>,
     pub transcoder: ActorRef<TranscodeMsg>,
+    pub tracker: ActorRef<TrackerMsg>,
 }
 
 /// The shared cell holding the current [`SupervisorRefs`]; the node supervisor writes it
@@ -60,6 +63,7 @@ pub struct NodeSupervisorArgs {
     pub store: Store,
     pub config: Arc<ShoalConfig>,
     pub metrics: ActorMetrics,
+    pub tracker: Arc<TrackerShared>,
 }
 
 /// Messages of the node supervisor.
@@ -73,6 +77,7 @@ pub struct NodeSupervisorState {
     store: Store,
     config: Arc<ShoalConfig>,
     metrics: ActorMetrics,
+    tracker: Arc<TrackerShared>,
     supervisors: Supervisors,
     restarts: RestartBudget,
 }
@@ -96,11 +101,20 @@ impl Actor for NodeSupervisor {
                 return Err(err);
             }
         };
-        let supervisors = Supervisors(Arc::new(RwLock::new(SupervisorRefs { videos, transcoder })));
+        let tracker = match spawn_tracker(&myself, &args.store, &args.tracker).await {
+            Ok(tracker) => tracker,
+            Err(err) => {
+                let _ = transcoder.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
+                let _ = videos.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
+                return Err(err);
+            }
+        };
+        let supervisors = Supervisors(Arc::new(RwLock::new(SupervisorRefs { videos, transcoder, tracker })));
         Ok(NodeSupervisorState {
             store: args.store,
             config: args.config,
             metrics: args.metrics,
+            tracker: args.tracker,
             supervisors,
             restarts: RestartBudget::default(),
         })
@@ -124,6 +138,7 @@ impl Actor for NodeSupervisor {
     /// encodes are cancelled and stay queued), then the videos, each waited for.
     async fn post_stop(&self, _myself: ActorRef<Self::Msg>, state: &mut Self::State) -> Result<(), ActorProcessingErr> {
         let refs = state.supervisors.current();
+        let _ = refs.tracker.stop_and_wait(Some("shutdown".into()), Some(STOP_TIMEOUT)).await;
         let _ = refs.transcoder.stop_and_wait(Some("shutdown".into()), Some(STOP_TIMEOUT)).await;
         let _ = refs.videos.stop_and_wait(Some("shutdown".into()), Some(STOP_TIMEOUT)).await;
         Ok(())
@@ -147,6 +162,8 @@ impl Actor for NodeSupervisor {
             "video supervisor"
         } else if id == refs.transcoder.get_id() {
             "transcode supervisor"
+        } else if id == refs.tracker.get_id() {
+            "tracker supervisor"
         } else {
             // A child we replaced ourselves.
             return Ok(());
@@ -154,6 +171,12 @@ impl Actor for NodeSupervisor {
         tracing::error!(child, %why, "supervisor stopped unexpectedly; restarting it");
         if !state.restarts.allow() {
             return Err(format!("{child} {why}; {MAX_RESTARTS} restarts within {RESTART_WINDOW:?}, giving up").into());
+        }
+        if id == refs.tracker.get_id() {
+            let tracker = spawn_tracker(&myself, &state.store, &state.tracker).await?;
+            state.supervisors.replace(SupervisorRefs { tracker, ..refs });
+            tracing::info!(child, "supervisor restarted");
+            return Ok(());
         }
         let videos = if id == refs.videos.get_id() {
             // Rest for one: the transcoder and its jobs hold the old video supervisor.
@@ -163,7 +186,7 @@ impl Actor for NodeSupervisor {
             refs.videos
         };
         let transcoder = spawn_transcoder(&myself, &state.store, &state.config, &state.metrics, &videos).await?;
-        state.supervisors.replace(SupervisorRefs { videos, transcoder });
+        state.supervisors.replace(SupervisorRefs { videos, transcoder, tracker: refs.tracker });
         tracing::info!(child, "supervisor restarted");
         Ok(())
     }
@@ -196,4 +219,16 @@ async fn spawn_transcoder(
         .await
         .map_err(|e| format!("transcode supervisor: {e}"))?;
     Ok(transcoder)
+}
+
+async fn spawn_tracker(
+    myself: &ActorRef<NodeMsg>,
+    store: &Store,
+    shared: &Arc<TrackerShared>,
+) -> Result<ActorRef<TrackerMsg>, ActorProcessingErr> {
+    let args = TrackerSupervisorArgs { shared: shared.clone(), store: store.clone() };
+    let (tracker, _) = Actor::spawn_linked(None, TrackerSupervisor, args, myself.get_cell())
+        .await
+        .map_err(|e| format!("tracker supervisor: {e}"))?;
+    Ok(tracker)
 }

@@ -8,7 +8,9 @@
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use shoal_actors::config::{AdminConfig, InstanceConfig, LimitsConfig, StorageConfig, TranscodingConfig, UiConfig};
+use shoal_actors::config::{
+    AdminConfig, InstanceConfig, LimitsConfig, StorageConfig, TrackerConfig, TranscodingConfig, UiConfig, WebSeedConfig,
+};
 use shoal_actors::ShoalConfig;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -28,6 +30,8 @@ pub struct NodeConfig {
     pub transcoding: TranscodingConfig,
     pub limits: LimitsConfig,
     pub admin: AdminConfig,
+    pub tracker: TrackerConfig,
+    pub web_seed: WebSeedConfig,
     pub ui: UiConfig,
 }
 
@@ -42,6 +46,8 @@ impl Default for NodeConfig {
             transcoding: actors.transcoding,
             limits: actors.limits,
             admin: actors.admin,
+            tracker: actors.tracker,
+            web_seed: actors.web_seed,
             ui: actors.ui,
         }
     }
@@ -79,6 +85,8 @@ impl NodeConfig {
             transcoding: self.transcoding.clone(),
             limits: self.limits.clone(),
             admin: self.admin.clone(),
+            tracker: self.tracker.clone(),
+            web_seed: self.web_seed.clone(),
             ui: self.ui.clone(),
         }
     }

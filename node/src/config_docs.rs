@@ -80,6 +80,30 @@ const DOCS: &[KeyDoc] = &[
       Relative to the working directory; with the default, the source tree's web/ui is tried when it has no bundle.",
         None,
     ),
+    ("tracker", "enabled", "Whether /tracker/announce, /tracker/scrape and /tracker/socket answer.", None),
+    ("tracker", "allow", "`hosted`: only info-hashes of this node's videos (as PeerTube); `any`: an open tracker.", None),
+    ("tracker", "announce_interval_secs", "Seconds between a client's announces (sent as `interval`).", None),
+    ("tracker", "peer_timeout_secs", "A peer silent for this long is dropped from its swarm.", None),
+    ("tracker", "max_peers_per_swarm", "Peers one swarm holds at most; newcomers beyond it get a failure reason.", None),
+    ("tracker", "max_swarms", "Swarms the tracker holds at most.", None),
+    ("tracker", "max_numwant", "Peers per reply (and offers relayed per announce) at most.", None),
+    ("tracker", "default_numwant", "Peers per reply when the client does not say.", None),
+    ("tracker", "max_swarms_per_connection", "Swarms one WebSocket connection may join.", None),
+    ("tracker", "max_message_bytes", "Largest WebSocket message accepted, in bytes.", None),
+    ("tracker", "announces_per_ip_per_minute", "Announces accepted per client IP per minute (0 = unlimited).", None),
+    ("tracker", "socket_queue", "Frames queued for one WebSocket before further ones are dropped.", None),
+    (
+        "tracker",
+        "fault_injection_peer_prefix",
+        "Testing aid, leave unset: an announce whose peer id starts with this makes its swarm actor fail.",
+        Some("\"-FAIL-\""),
+    ),
+    (
+        "web_seed",
+        "max_upload_bytes_per_second",
+        "Total upload of all web-seed responses, bytes per second, one budget shared by all viewers (0 = unlimited).",
+        None,
+    ),
 ];
 
 /// Keys whose value is secret: printed commented out, never in clear.

@@ -7,10 +7,12 @@
 //! - [`short_uuid`]: PeerTube's 22-character `shortUUID`.
 //! - [`range`]: HTTP `Range` / `If-Range` decisions for the web seed.
 //! - [`y4m`]: YUV4MPEG2 stream headers and frames.
+//! - [`tracker`]: the swarm peer table and the HTTP and WebTorrent tracker messages.
 
 pub mod bencode;
 pub mod magnet;
 pub mod range;
 pub mod short_uuid;
 pub mod torrent;
+pub mod tracker;
 pub mod y4m;

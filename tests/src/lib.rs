@@ -17,6 +17,7 @@ pub mod netns;
 pub mod node;
 pub mod reference_stack;
 pub mod tools;
+pub mod tracker;
 pub mod verify;
 
 pub use client::{ApiClient, UploadedVideo};

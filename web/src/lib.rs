@@ -19,6 +19,7 @@ pub mod read_buffers;
 pub mod resumable_session;
 pub mod router;
 pub mod state;
+pub mod throttle;
 pub mod ui_assets;
 pub mod upload_sink;
 pub mod video_form;

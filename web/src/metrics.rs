@@ -68,6 +68,7 @@ impl WebMetrics {
 pub fn registry(shoal: &shoal_actors::Shoal, web: &WebMetrics) -> Registry {
     let mut registry = Registry::with_prefix("shoal");
     shoal.metrics().register(&mut registry);
+    shoal.tracker().metrics().register(&mut registry);
     web.register(&mut registry);
     registry
 }

@@ -11,7 +11,9 @@ use shoal_actors::Shoal;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::handlers::{channels, config, not_found, oauth, pages, resumable, static_files, ui, upload, users, videos};
+use crate::handlers::{
+    channels, config, not_found, oauth, pages, resumable, static_files, tracker, ui, upload, users, videos,
+};
 use crate::metrics;
 use crate::state::AppState;
 
@@ -63,6 +65,16 @@ pub fn router(shoal: Shoal) -> Router {
         .route("/lazy-static/thumbnails/{filename}", get(static_files::image).options(static_files::options))
         .route("/lazy-static/previews/{filename}", get(static_files::image).options(static_files::options));
 
+    // The tracker: BitTorrent clients ignore CORS and WebSockets do not use it.
+    let tracker = if state.shoal.config().tracker.enabled {
+        Router::new()
+            .route("/tracker/announce", get(tracker::announce))
+            .route("/tracker/scrape", get(tracker::scrape))
+            .route("/tracker/socket", get(tracker::socket))
+    } else {
+        Router::new()
+    };
+
     // Pages for people and the player's assets.
     let pages = Router::new()
         .route("/", get(pages::home))
@@ -74,5 +86,5 @@ pub fn router(shoal: Shoal) -> Router {
         .route(ui::SERVICE_WORKER_PATH, get(ui::service_worker))
         .layer(TraceLayer::new_for_http());
 
-    Router::new().merge(files).merge(pages).merge(api).with_state(state)
+    Router::new().merge(files).merge(tracker).merge(pages).merge(api).with_state(state)
 }

@@ -11,6 +11,7 @@ use shoal_actors::Shoal;
 
 use crate::file_cache::FileCache;
 use crate::metrics::{self, WebMetrics};
+use crate::throttle::Throttle;
 use crate::ui_assets::UiAssets;
 
 /// Shared by all handlers; cheap to clone.
@@ -27,6 +28,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     /// Where the watch page's webtorrent bundle is (found once at start-up).
     pub ui: Arc<UiAssets>,
+    /// The web seeds' shared upload budget, when `web_seed.max_upload_bytes_per_second` is set.
+    pub seed_throttle: Option<Arc<Throttle>>,
 }
 
 impl AppState {
@@ -35,6 +38,10 @@ impl AppState {
         let metrics = WebMetrics::default();
         let registry = Arc::new(metrics::registry(&shoal, &metrics));
         let ui = Arc::new(UiAssets::locate(&shoal.config().ui.dir));
+        let seed_throttle = match shoal.config().web_seed.max_upload_bytes_per_second {
+            0 => None,
+            rate => Some(Arc::new(Throttle::new(rate))),
+        };
         Self {
             shoal,
             media_dir,
@@ -43,6 +50,7 @@ impl AppState {
             metrics,
             registry,
             ui,
+            seed_throttle,
         }
     }
 }

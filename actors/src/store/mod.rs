@@ -36,6 +36,7 @@ pub mod tree {
     pub const VIDEOS: &str = "videos";
     pub const VIDEOS_BY_UUID: &str = "videos_by_uuid";
     pub const VIDEOS_BY_SHORT: &str = "videos_by_short";
+    pub const VIDEOS_BY_INFO_HASH: &str = "videos_by_info_hash";
     pub const JOBS: &str = "jobs";
     pub const META: &str = "meta";
 }
@@ -71,6 +72,8 @@ pub struct Store {
     pub videos_by_uuid: sled::Tree,
     /// `shortUUID -> u64 BE video id`
     pub videos_by_short: sled::Tree,
+    /// 20-byte SHA-1 info-hash of each file -> video id (which swarms the tracker serves).
+    pub videos_by_info_hash: sled::Tree,
     /// `height BE ++ video id BE -> JobRecord` (the durable transcode queue)
     pub jobs: sled::Tree,
     /// counters and flags
@@ -115,6 +118,7 @@ impl Store {
             videos: db.open_tree(tree::VIDEOS)?,
             videos_by_uuid: db.open_tree(tree::VIDEOS_BY_UUID)?,
             videos_by_short: db.open_tree(tree::VIDEOS_BY_SHORT)?,
+            videos_by_info_hash: db.open_tree(tree::VIDEOS_BY_INFO_HASH)?,
             jobs: db.open_tree(tree::JOBS)?,
             meta: db.open_tree(tree::META)?,
             db,

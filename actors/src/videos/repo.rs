@@ -76,14 +76,57 @@ pub fn update(
         change(&mut record);
         let next = codec::encode(&record)?;
         match store.videos.compare_and_swap(key, Some(&current), Some(next))? {
-            Ok(()) => return Ok(Some(record)),
+            Ok(()) => {
+                index_info_hashes(store, &record)?;
+                return Ok(Some(record));
+            }
             Err(_) => continue,
         }
     }
 }
 
+/// The 20-byte info-hashes of a video's files.
+fn info_hashes(record: &VideoRecord) -> impl Iterator<Item = [u8; 20]> + '_ {
+    record.files.iter().filter_map(|f| hex::decode(&f.info_hash).ok()?.try_into().ok())
+}
+
+/// Records the video's file info-hashes in the tracker's index. Files are only ever
+/// added to a live video, and removed with it, so adding is all an update needs; the
+/// index is rebuilt at start-up ([`rebuild_info_hash_index`]) in case a crash fell
+/// between the record and its index entries.
+fn index_info_hashes(store: &Store, record: &VideoRecord) -> Result<(), StoreError> {
+    let id = keys::id_key(record.id);
+    for hash in info_hashes(record) {
+        store.videos_by_info_hash.insert(hash, &id)?;
+    }
+    Ok(())
+}
+
+/// The id of the video that has a file with this info-hash.
+pub fn video_for_info_hash(store: &Store, info_hash: &[u8; 20]) -> Result<Option<u64>, StoreError> {
+    match store.videos_by_info_hash.get(info_hash)? {
+        Some(bytes) => Ok(Some(keys::read_id(tree::VIDEOS_BY_INFO_HASH, &bytes)?)),
+        None => Ok(None),
+    }
+}
+
+/// Rebuilds the info-hash index from the video records; returns the number of entries.
+pub fn rebuild_info_hash_index(store: &Store) -> Result<usize, StoreError> {
+    store.videos_by_info_hash.clear()?;
+    let mut entries = 0;
+    for record in all(store) {
+        let record = record?;
+        index_info_hashes(store, &record)?;
+        entries += record.files.len();
+    }
+    Ok(entries)
+}
+
 /// Removes a video's record and indexes.
 pub fn remove(store: &Store, record: &VideoRecord) -> Result<(), StoreError> {
+    for hash in info_hashes(record) {
+        store.videos_by_info_hash.remove(hash)?;
+    }
     let id = keys::id_key(record.id);
     (&store.videos, &store.videos_by_uuid, &store.videos_by_short)
         .transaction(|(videos, by_uuid, by_short)| {

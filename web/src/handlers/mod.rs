@@ -6,6 +6,7 @@ pub mod oauth;
 pub mod pages;
 pub mod resumable;
 pub mod static_files;
+pub mod tracker;
 pub mod ui;
 pub mod upload;
 pub mod users;

@@ -3,6 +3,7 @@
 //! `/download/videos/{file}`), torrents (`/lazy-static/torrents/{file}` and
 //! `/download/torrents/{file}`) and images (`/lazy-static/thumbnails/{file}`,
 //! `/lazy-static/previews/{file}`). Each route only serves its own extensions.
+//! Web-seed bodies share the upload budget of `web_seed.max_upload_bytes_per_second`.
 
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
@@ -10,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use crate::error::ApiError;
 use crate::file_response::{is_valid_name, preflight, ServedFile};
 use crate::state::AppState;
+use crate::throttle::throttled;
 
 const VIDEO_TYPES: &[(&str, &str)] = &[(".mp4", "video/mp4"), (".webm", "video/webm")];
 const TORRENT_TYPES: &[(&str, &str)] = &[(".torrent", "application/x-bittorrent")];
@@ -20,7 +22,13 @@ pub async fn web_video(State(state): State<AppState>, Path(name): Path<String>, 
     let method = request.method().clone();
     let response = serve(&state, &name, VIDEO_TYPES, request).await;
     state.metrics.seed_answered(&method, &response);
-    response
+    match &state.seed_throttle {
+        Some(throttle) => {
+            let (parts, body) = response.into_parts();
+            Response::from_parts(parts, throttled(throttle.clone(), body))
+        }
+        None => response,
+    }
 }
 
 /// `GET|HEAD /lazy-static/torrents/{filename}`.
