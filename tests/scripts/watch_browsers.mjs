@@ -6,7 +6,8 @@
 //
 // PLAN: { "chromium": "/usr/bin/chromium", "watchMs": 20000, "sampleMs": 1000,
 //         "viewers": [{ "url", "startAfterMs", "userDataDir",
-//                       "noWebRTC": false, "blockServiceWorkers": false }] }
+//                       "noWebRTC": false, "blockServiceWorkers": false,
+//                       "refuseWebSeedPieces": false }] }
 // Prints one JSON object per line: {"sample": {viewer, t, stats}} while watching,
 // then {"final": [{viewer, stats, console}]}. `t` is milliseconds since the
 // script started. Run it where the node is reachable (the test's network namespace).
@@ -40,6 +41,14 @@ async function openViewer (viewer, index) {
     if (consoleLines.length < 200) consoleLines.push(`${msg.type()}: ${msg.text()}`)
   })
   page.on('pageerror', err => consoleLines.push(`pageerror: ${err.message}`))
+  if (viewer.refuseWebSeedPieces) {
+    // A web seed that refuses webtorrent's piece requests (closed ranges) but serves
+    // plain HTTP playback (open ranges): the torrent stalls, the player must fall back.
+    await context.route('**/static/web-videos/**', route => {
+      const range = route.request().headers().range || ''
+      return /^bytes=\d+-\d+$/.test(range) ? route.abort() : route.continue()
+    })
+  }
   if (viewer.noWebRTC) {
     // A browser without WebRTC: the player must fall back to HTTP.
     await page.addInitScript(() => {

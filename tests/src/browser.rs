@@ -25,11 +25,20 @@ pub struct Viewer {
     pub no_webrtc: bool,
     /// Blocks service workers (a browser where they are unavailable).
     pub block_service_workers: bool,
+    /// Aborts the web seed's closed-range requests (webtorrent's pieces) but lets plain
+    /// HTTP playback through: a torrent that cannot start.
+    pub refuse_web_seed_pieces: bool,
 }
 
 impl Viewer {
     pub fn new(url: impl Into<String>, start_after: Duration) -> Viewer {
-        Viewer { url: url.into(), start_after, no_webrtc: false, block_service_workers: false }
+        Viewer {
+            url: url.into(),
+            start_after,
+            no_webrtc: false,
+            block_service_workers: false,
+            refuse_web_seed_pieces: false,
+        }
     }
 }
 
@@ -104,6 +113,7 @@ pub fn watch(netns: &NetNs, viewers: &[Viewer], watch: Duration, scratch: &Path)
             "userDataDir": scratch.join(format!("chromium-profile-{i}")),
             "noWebRTC": v.no_webrtc,
             "blockServiceWorkers": v.block_service_workers,
+            "refuseWebSeedPieces": v.refuse_web_seed_pieces,
         })).collect::<Vec<_>>(),
     });
     let plan_path = scratch.join("watch-plan.json");

@@ -30,9 +30,11 @@ const STARTUP_GRACE_MS = Number(params.get('grace')) || 700
 /** Milliseconds without peer data after which peers count as not delivering. */
 const PEER_QUIET_MS = 1500
 /** Start-up without a first frame for this long falls back to HTTP. */
-const STARTUP_STALL_MS = 15000
+const STARTUP_STALL_MS = Number(params.get('stall')) || 15000
 /** Playback waiting this long with no bytes arriving falls back to HTTP. */
 const PLAYBACK_STALL_MS = 10000
+/** Files up to this size keep their pieces in memory (see MemoryChunkStore). */
+const MEMORY_STORE_MAX_BYTES = 512 * 1024 * 1024
 /** How often the policy and the panel are updated. */
 const TICK_MS = 250
 
@@ -53,6 +55,7 @@ const stats = window.shoalStats = {
   aheadSecs: 0,
   progress: 0,
   firstFrameMs: null, // since navigation start
+  timeline: {}, // milestones, ms since navigation start: worker, bundle, torrent, tracker, firstPeerData, firstServerData, webSeed
   currentTime: 0,
   paused: true
 }
@@ -88,7 +91,7 @@ async function start () {
   if (reason) return fallbackToHttp(reason)
 
   // Load the bundle while the service worker registers.
-  const bundle = import(data.webTorrent)
+  const bundle = import(data.webTorrent).then(module => { mark('bundle'); return module })
   let registration
   try {
     registration = await activeServiceWorker()
@@ -97,6 +100,7 @@ async function start () {
     bundle.catch(() => {})
     return fallbackToHttp('service workers are unavailable')
   }
+  mark('worker')
   const { default: WebTorrent } = await bundle
   const client = new WebTorrent({
     webSeeds: false, // the policy below attaches the web seed when it is needed
@@ -108,8 +112,14 @@ async function start () {
   client.createServer({ controller: registration })
   window.shoalPlayer = { client }
 
-  client.add(file.torrentUrl, { announce: data.trackers }, torrent => {
+  // Pieces in memory when the file fits: the browser's default store (the origin private
+  // file system) makes start-up check every piece against it and every piece wait for
+  // a file write before it can be played or shared.
+  const inMemory = file.size <= MEMORY_STORE_MAX_BYTES
+  const storeOpts = inMemory ? { store: MemoryChunkStore, storeCacheSlots: 0 } : {}
+  client.add(file.torrentUrl, { announce: data.trackers, ...storeOpts }, torrent => {
     stats.mode = 'p2p'
+    mark('torrent')
     stats.infoHash = torrent.infoHash
     window.shoalPlayer.torrent = torrent
     countBytes(torrent)
@@ -120,6 +130,11 @@ async function start () {
     watchForStalls(torrent, webSeed)
     setInterval(() => webSeed.tick(), TICK_MS)
   })
+}
+
+/** Records the first time of milestone `name`. */
+function mark (name) {
+  if (stats.timeline[name] === undefined) stats.timeline[name] = Math.round(performance.now())
 }
 
 /** Why P2P playback cannot work in this browser, or null. */
@@ -154,13 +169,66 @@ function withTimeout (promise, ms, message) {
   return Promise.race([promise, new Promise((resolve, reject) => setTimeout(() => reject(new Error(message)), ms))])
 }
 
+/**
+ * A chunk store in memory, with the abstract-chunk-store interface webtorrent expects:
+ * `put(index, chunk, cb)`, `get(index, {offset, length}, cb)`, `close(cb)`, `destroy(cb)`.
+ */
+class MemoryChunkStore {
+  constructor (chunkLength, opts = {}) {
+    this.chunkLength = Number(chunkLength)
+    const length = Number(opts.length) || 0
+    this.lastIndex = Math.max(0, Math.ceil(length / this.chunkLength) - 1)
+    this.lastLength = length - this.lastIndex * this.chunkLength
+    this.chunks = []
+    this.closed = false
+  }
+
+  put (index, chunk, cb = () => {}) {
+    if (this.closed) return queueMicrotask(() => cb(new Error('store is closed')))
+    const expected = index === this.lastIndex ? this.lastLength : this.chunkLength
+    if (chunk.length !== expected) {
+      return queueMicrotask(() => cb(new Error(`chunk ${index} must be ${expected} bytes, not ${chunk.length}`)))
+    }
+    this.chunks[index] = chunk
+    queueMicrotask(() => cb(null))
+  }
+
+  get (index, opts, cb) {
+    if (typeof opts === 'function') return this.get(index, null, opts)
+    if (this.closed) return queueMicrotask(() => cb(new Error('store is closed')))
+    const chunk = this.chunks[index]
+    if (!chunk) {
+      const err = new Error('chunk not found')
+      err.notFound = true
+      return queueMicrotask(() => cb(err))
+    }
+    const offset = (opts && opts.offset) || 0
+    const length = (opts && opts.length) || chunk.length - offset
+    queueMicrotask(() => cb(null, chunk.subarray(offset, offset + length)))
+  }
+
+  close (cb = () => {}) {
+    this.closed = true
+    queueMicrotask(() => cb(null))
+  }
+
+  destroy (cb = () => {}) {
+    this.closed = true
+    this.chunks = []
+    queueMicrotask(() => cb(null))
+  }
+}
+
 /** Counts received bytes by wire type: web-seed wires are the server, the others are peers. */
 function countBytes (torrent) {
   const watch = wire => {
     const fromServer = wire.type === 'webSeed'
     wire.on('download', n => {
-      if (fromServer) stats.fromServer += n
-      else { stats.fromPeers += n; stats.lastPeerDataAt = performance.now() }
+      if (fromServer) { stats.fromServer += n; mark('firstServerData') } else {
+        stats.fromPeers += n
+        stats.lastPeerDataAt = performance.now()
+        mark('firstPeerData')
+      }
       stats.lastDataAt = performance.now()
     })
     if (!fromServer) wire.on('upload', n => { stats.uploaded += n })
@@ -181,6 +249,7 @@ class WebSeedPolicy {
     const tracker = torrent.discovery && torrent.discovery.tracker
     if (tracker) {
       tracker.on('update', answer => {
+        mark('tracker')
         const others = (answer.complete || 0) + (answer.incomplete || 0) - 1
         this.othersKnown = others > 0
         stats.swarmSize = others + 1
@@ -193,6 +262,7 @@ class WebSeedPolicy {
   attach (why) {
     if (this.attached() || this.torrent.destroyed || this.torrent.done) return
     this.torrent.addWebSeed(this.url)
+    mark('webSeed')
     stats.webSeedAttaches += 1
     stats.webSeedReason = why
   }
