@@ -130,6 +130,9 @@ async function start () {
     watchForStalls(torrent, webSeed)
     setInterval(() => webSeed.tick(), TICK_MS)
   })
+  setTimeout(() => {
+    if (!window.shoalPlayer.torrent) fallbackToHttp('the torrent did not load in time')
+  }, STARTUP_STALL_MS)
 }
 
 /** Records the first time of milestone `name`. */
