@@ -17,6 +17,8 @@ Environment variables:
   SHOAL_ADMIN_PASSWORD     its password (admin.password); generated and printed once if unset
   SHOAL_LOG                log filter, e.g. `info` or `info,shoal_actors=debug` (log.level)
   SHOAL_LOG_FORMAT         `text` or `json` (log.format)
+  SHOAL_TLS_CERT           PEM certificate chain, serve HTTPS (tls.cert)
+  SHOAL_TLS_KEY            its PEM private key (tls.key)
   SHOAL_<SECTION>__<KEY>   any other key, e.g. SHOAL_TRANSCODING__SPEED=6,
                            SHOAL_LIMITS__MAX_UPLOAD_BYTES=1073741824 (values are TOML:
                            numbers, booleans, [arrays]; text needs no quotes)";
@@ -73,6 +75,12 @@ pub struct ConfigArgs {
     /// [default: derived from the listen address, e.g. http://127.0.0.1:9000].
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
+    /// PEM certificate chain: serve HTTPS (and WSS for the tracker) natively; needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[cfg(test)]

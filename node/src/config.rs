@@ -33,6 +33,24 @@ pub struct NodeConfig {
     pub tracker: TrackerConfig,
     pub web_seed: WebSeedConfig,
     pub ui: UiConfig,
+    pub tls: TlsConfig,
+}
+
+/// Native HTTPS (and WSS for the tracker), for operators without a reverse proxy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM certificate chain; with `key`, the node serves HTTPS instead of HTTP.
+    pub cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `cert`.
+    pub key: Option<PathBuf>,
+}
+
+impl TlsConfig {
+    /// The certificate and key, when TLS is on.
+    pub fn files(&self) -> Option<(&Path, &Path)> {
+        Some((self.cert.as_deref()?, self.key.as_deref()?))
+    }
 }
 
 impl Default for NodeConfig {
@@ -49,6 +67,7 @@ impl Default for NodeConfig {
             tracker: actors.tracker,
             web_seed: actors.web_seed,
             ui: actors.ui,
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -113,6 +132,8 @@ const NAMED_ENV: &[(&str, &[&str])] = &[
     ("SHOAL_ADMIN_EMAIL", &["admin", "email"]),
     ("SHOAL_LOG", &["log", "level"]),
     ("SHOAL_LOG_FORMAT", &["log", "format"]),
+    ("SHOAL_TLS_CERT", &["tls", "cert"]),
+    ("SHOAL_TLS_KEY", &["tls", "key"]),
 ];
 
 /// Loads the configuration: defaults, then `args.config` (a TOML file), then
@@ -132,12 +153,18 @@ pub fn load(args: &ConfigArgs, env: impl IntoIterator<Item = (String, String)>) 
     if let Some(url) = &args.public_url {
         set(&mut table, &["instance", "public_url"], toml::Value::String(url.clone()));
     }
+    if let Some(cert) = &args.tls_cert {
+        set(&mut table, &["tls", "cert"], toml::Value::String(cert.display().to_string()));
+    }
+    if let Some(key) = &args.tls_key {
+        set(&mut table, &["tls", "key"], toml::Value::String(key.display().to_string()));
+    }
     let public_url_explicit = get(&table, &["instance", "public_url"]).is_some();
     let mut config: NodeConfig = toml::Value::Table(table)
         .try_into()
         .context("invalid configuration (after applying SHOAL_* environment variables and flags)")?;
     if !public_url_explicit {
-        config.instance.public_url = public_url_for(config.listen);
+        config.instance.public_url = public_url_for(config.listen, config.tls.files().is_some());
     }
     validate(&config)?;
     Ok(LoadedConfig { config, public_url_explicit, file: args.config.clone() })
@@ -233,18 +260,22 @@ fn validate(config: &NodeConfig) -> Result<()> {
     if config.transcoding.concurrency == 0 || config.transcoding.max_attempts == 0 {
         bail!("transcoding.concurrency and transcoding.max_attempts must be at least 1");
     }
+    if config.tls.cert.is_some() != config.tls.key.is_some() {
+        bail!("tls.cert and tls.key (--tls-cert, --tls-key) must be set together");
+    }
     Ok(())
 }
 
-/// The public URL for a bound address: `http://ADDR:PORT`, with 127.0.0.1
-/// standing in for an unspecified address (0.0.0.0 or ::), which no client
-/// can reach; set `instance.public_url` when serving other machines.
-pub fn public_url_for(addr: SocketAddr) -> String {
+/// The public URL for a bound address: `http://ADDR:PORT` (`https://` with TLS),
+/// with 127.0.0.1 standing in for an unspecified address (0.0.0.0 or ::), which
+/// no client can reach; set `instance.public_url` when serving other machines.
+pub fn public_url_for(addr: SocketAddr, tls: bool) -> String {
     let ip = match addr.ip() {
         ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         ip => ip,
     };
-    format!("http://{}", SocketAddr::new(ip, addr.port()))
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{}", SocketAddr::new(ip, addr.port()))
 }
 
 #[cfg(test)]
@@ -351,7 +382,8 @@ mod tests {
 
     #[test]
     fn unspecified_listen_address_derives_loopback_url() {
-        assert_eq!(public_url_for("0.0.0.0:8080".parse().unwrap()), "http://127.0.0.1:8080");
-        assert_eq!(public_url_for("[::1]:8080".parse().unwrap()), "http://[::1]:8080");
+        assert_eq!(public_url_for("0.0.0.0:8080".parse().unwrap(), false), "http://127.0.0.1:8080");
+        assert_eq!(public_url_for("[::1]:8080".parse().unwrap(), false), "http://[::1]:8080");
+        assert_eq!(public_url_for("127.0.0.1:443".parse().unwrap(), true), "https://127.0.0.1:443");
     }
 }

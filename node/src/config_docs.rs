@@ -99,6 +99,13 @@ const DOCS: &[KeyDoc] = &[
         Some("\"-FAIL-\""),
     ),
     (
+        "tls",
+        "cert",
+        "PEM certificate chain; with tls.key the node serves HTTPS and WSS itself. Env SHOAL_TLS_CERT, flag --tls-cert.",
+        Some("\"/etc/shoal/fullchain.pem\""),
+    ),
+    ("tls", "key", "PEM private key of tls.cert. Env SHOAL_TLS_KEY, flag --tls-key.", Some("\"/etc/shoal/privkey.pem\"")),
+    (
         "web_seed",
         "max_upload_bytes_per_second",
         "Total upload of all web-seed responses, bytes per second, one budget shared by all viewers (0 = unlimited).",

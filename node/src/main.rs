@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod config_docs;
 mod serve;
+mod tls;
 
 use anyhow::Result;
 use clap::Parser;

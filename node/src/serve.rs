@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::config::{public_url_for, LoadedConfig, LogConfig, LogFormat};
+use crate::tls;
 
 /// How long open connections may take to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -37,7 +38,7 @@ pub async fn run(loaded: LoadedConfig) -> Result<()> {
         .with_context(|| format!("binding {} (is another process using it?)", config.listen))?;
     let local: SocketAddr = listener.local_addr().context("reading the bound address")?;
     if !loaded.public_url_explicit {
-        config.instance.public_url = public_url_for(local);
+        config.instance.public_url = public_url_for(local, config.tls.files().is_some());
     }
     tracing::info!(
         config_file = ?loaded.file,
@@ -57,16 +58,34 @@ pub async fn run(loaded: LoadedConfig) -> Result<()> {
     // shoal_web's router logs requests itself (tower-http TraceLayer, `tower_http=debug`).
     let app = shoal_web::router(shoal.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let mut server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
+    let scheme = match config.tls.files() {
+        Some(_) => "https",
+        None => "http",
+    };
+    let mut server = match config.tls.files() {
+        None => tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stop_rx.await;
+                })
+                .await
+        }),
+        Some((cert, key)) => {
+            let tls = tls::server_config(cert, key).await?;
+            let listener = listener.into_std().context("handing the listener to the TLS server")?;
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
                 let _ = stop_rx.await;
-            })
-            .await
-    });
+                stopper.graceful_shutdown(Some(DRAIN_TIMEOUT));
+            });
+            let server = axum_server::from_tcp_rustls(listener, tls).context("starting the TLS server")?;
+            tokio::spawn(async move { server.handle(handle).serve(app).await })
+        }
+    };
 
     // Tools (and the test harness) wait for this line; keep its shape.
-    println!("listening on http://{local}");
+    println!("listening on {scheme}://{local}");
     let _ = std::io::stdout().flush();
     tracing::info!(%local, public_url = %config.instance.public_url, "listening");
 

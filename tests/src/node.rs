@@ -276,14 +276,16 @@ impl TestNode {
                 bail!("node did not print `listening on` within {START_TIMEOUT:?}\n{}", self.log_tail(60));
             }
         };
-        self.listen = url.trim_start_matches("http://").to_string();
+        self.listen = url.trim_start_matches("http://").trim_start_matches("https://").to_string();
         self.base_url = url;
         self.wait_ready(deadline)
     }
 
     /// Polls `/api/v1/ping` until it answers 200.
     fn wait_ready(&mut self, deadline: Instant) -> Result<()> {
+        // Test nodes with TLS use self-signed certificates.
         let http = reqwest::blocking::Client::builder()
+            .danger_accept_invalid_certs(true)
             .timeout(Duration::from_secs(5))
             .build()
             .context("building HTTP client")?;
@@ -305,7 +307,10 @@ impl TestNode {
         if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
             bail!("node exited: {status}\n{}", self.log_tail(60));
         }
-        let resp = reqwest::blocking::Client::new()
+        let resp = reqwest::blocking::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .build()
+            .context("building HTTP client")?
             .get(self.url("/api/v1/ping"))
             .timeout(Duration::from_secs(10))
             .send()

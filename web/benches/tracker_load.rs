@@ -195,7 +195,9 @@ struct WsResult {
     responses_per_sec: f64,
     per_cpu_sec: f64,
     p99_ms: f64,
-    kib_per_peer: f64,
+    kib_per_connection: f64,
+    bytes_per_peer: f64,
+    peers: f64,
     connected: usize,
 }
 
@@ -219,6 +221,7 @@ fn run_ws(node: &Node, connections: usize, secs: u64) -> WsResult {
         tokio::time::sleep(Duration::from_secs(3)).await;
         let connected = tasks.iter().filter(|t| !t.is_finished()).count();
         let rss_loaded = rss_kib(pid);
+        let peers = peers_in_swarms(&node.addr);
         measuring.store(true, Ordering::Relaxed);
         let (cpu0, t0) = (cpu_seconds(pid), Instant::now());
         tokio::time::sleep(Duration::from_secs(secs)).await;
@@ -236,10 +239,24 @@ fn run_ws(node: &Node, connections: usize, secs: u64) -> WsResult {
             responses_per_sec: responses / wall,
             per_cpu_sec: responses / cpu.max(0.01),
             p99_ms: f64::from(p99) / 1000.0,
-            kib_per_peer: rss_loaded.saturating_sub(rss_before) as f64 / connected.max(1) as f64,
+            kib_per_connection: rss_loaded.saturating_sub(rss_before) as f64 / connected.max(1) as f64,
+            bytes_per_peer: rss_loaded.saturating_sub(rss_before) as f64 * 1024.0 / peers.max(1.0),
+            peers,
             connected,
         }
     })
+}
+
+/// The node's `shoal_tracker_peers` gauges, summed (peers in all swarms).
+fn peers_in_swarms(addr: &str) -> f64 {
+    let Ok(mut stream) = std::net::TcpStream::connect(addr) else { return 0.0 };
+    let _ = write!(stream, "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let mut text = String::new();
+    let _ = std::io::Read::read_to_string(&mut stream, &mut text);
+    text.lines()
+        .filter(|l| l.starts_with("shoal_tracker_peers{"))
+        .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
+        .sum()
 }
 
 const WRK_LUA: &str = r#"
@@ -294,8 +311,12 @@ fn main() {
         let node = start_node();
         let r = run_ws(&node, connections, secs);
         println!(
-            "websocket {connections:>5} connections ({} connected): {:>9.0} responses/s, {:>9.0} responses per server CPU-second, p99 {:.1} ms, node memory {:.2} KiB per connected peer",
-            r.connected, r.responses_per_sec, r.per_cpu_sec, r.p99_ms, r.kib_per_peer
+            "websocket {connections:>5} connections ({} connected): {:>9.0} responses/s, {:>9.0} responses per server CPU-second, p99 {:.1} ms",
+            r.connected, r.responses_per_sec, r.per_cpu_sec, r.p99_ms
+        );
+        println!(
+            "  node memory: {:.1} KiB per connection; {:.0} peers in swarms, {:.0} bytes per peer",
+            r.kib_per_connection, r.peers, r.bytes_per_peer
         );
     }
     let node = start_node();

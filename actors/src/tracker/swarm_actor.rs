@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use rand::rngs::StdRng;
+use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use shoal_protocol::tracker::http::HttpPeer;
 use shoal_protocol::tracker::ws::outgoing;
@@ -79,7 +79,7 @@ pub struct SwarmState {
     info_hash: [u8; 20],
     http: Swarm<SocketAddr>,
     ws: Swarm<WsPeer>,
-    rng: StdRng,
+    rng: SmallRng,
     gauges: GaugeGuard,
     ticker: tokio::task::JoinHandle<()>,
     chosen_http: Vec<Peer<SocketAddr>>,
@@ -198,7 +198,7 @@ impl Actor for SwarmActor {
             info_hash,
             http: Swarm::new(limits),
             ws: Swarm::new(limits),
-            rng: StdRng::from_entropy(),
+            rng: SmallRng::from_entropy(),
             gauges: GaugeGuard { shared, http_peers: 0, ws_peers: 0 },
             ticker,
             chosen_http: Vec::new(),

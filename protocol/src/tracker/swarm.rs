@@ -168,7 +168,8 @@ impl<A: Clone> Swarm<A> {
         out: &mut Vec<Peer<A>>,
     ) {
         let n = self.peers.len();
-        if numwant == 0 || n <= 1 {
+        // Nothing to hand out: no one else, or a seeder in a swarm of seeders.
+        if numwant == 0 || n <= 1 || (asker_is_seeder && self.seeders as usize == n) {
             return;
         }
         let start = rng.gen_range(0..n);

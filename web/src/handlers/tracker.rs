@@ -62,9 +62,19 @@ async fn serve_socket(state: AppState, peer: SocketAddr, socket: WebSocket) {
     let idle = Duration::from_secs(u64::from(tracker.config().peer_timeout_secs));
     let (mut session, mut queue) = tracker.open_socket(peer.ip());
     let (mut sink, mut stream) = socket.split();
+    // Writes whatever is queued, then flushes once: under load a socket gets
+    // several frames per wake-up (relayed offers), and one write carries them all.
     let mut writer = tokio::spawn(async move {
-        while let Some(frame) = queue.recv().await {
-            if sink.send(Message::Text(frame.into())).await.is_err() {
+        'frames: while let Some(frame) = queue.recv().await {
+            if sink.feed(Message::Text(frame.into())).await.is_err() {
+                break;
+            }
+            while let Ok(frame) = queue.try_recv() {
+                if sink.feed(Message::Text(frame.into())).await.is_err() {
+                    break 'frames;
+                }
+            }
+            if sink.flush().await.is_err() {
                 break;
             }
         }
