@@ -11,6 +11,12 @@ use anyhow::Result;
 use clap::Parser;
 use cli::{Cli, Command, ConfigCommand};
 
+/// mimalloc instead of glibc's malloc: the tracker and web edge allocate many small,
+/// short-lived buffers across threads, where glibc's arenas spent a quarter of the
+/// tracker's CPU (measured with perf under `cargo bench -p shoal-web --bench tracker_load`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {

@@ -22,24 +22,13 @@ import urllib.request
 
 import libtorrent as lt
 
+from lt_common import loopback_session
+
 
 def session():
-    return lt.session({
-        "listen_interfaces": "127.0.0.1:0",
-        "enable_dht": False,
-        "enable_lsd": False,
-        "enable_upnp": False,
-        "enable_natpmp": False,
-        "allow_multiple_connections_per_ip": True,
-        # The tracker is on loopback under /tracker/announce, which libtorrent's
-        # SSRF mitigation refuses by default (it allows only /announce there).
-        "ssrf_mitigation": False,
-        "announce_to_all_trackers": True,
-        "alert_mask": lt.alert.category_t.error_notification
-        | lt.alert.category_t.status_notification
-        | lt.alert.category_t.tracker_notification
-        | lt.alert.category_t.peer_notification,
-    })
+    # The tracker is on loopback under /tracker/announce, which libtorrent's
+    # SSRF mitigation refuses by default (it allows only /announce there).
+    return loopback_session(ssrf_mitigation=False, announce_to_all_trackers=True)
 
 
 def make_torrent(path, announce, mode):

@@ -14,20 +14,12 @@ import time
 
 import libtorrent as lt
 
+from lt_common import loopback_session
+
 
 def main():
     torrent_path, save_dir, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
-    session = lt.session({
-        "listen_interfaces": "127.0.0.1:0",
-        "enable_dht": False,
-        "enable_lsd": False,
-        "enable_upnp": False,
-        "enable_natpmp": False,
-        "allow_multiple_connections_per_ip": True,
-        "alert_mask": lt.alert.category_t.error_notification
-        | lt.alert.category_t.status_notification
-        | lt.alert.category_t.peer_notification,
-    })
+    session = loopback_session()
     info = lt.torrent_info(torrent_path)
     params = lt.add_torrent_params()
     params.ti = info

@@ -12,7 +12,8 @@
 //! same 10,000 torrents; prints announces/s and announces per server CPU-second.
 //!
 //! Run: `cargo bench -p shoal-web --bench tracker_load` (after a release build of
-//! the workspace, which makes target/release/shoal). Knobs: SHOAL_BENCH_SECONDS (10).
+//! the workspace, which makes target/release/shoal). Knobs: SHOAL_BENCH_SECONDS (10),
+//! SHOAL_BENCH_CONNECTIONS (`16,1000`).
 //! Needs `wrk` (Debian: wrk). The node runs as an open tracker with the per-IP
 //! limit off and no per-connection swarm cap: every load connection comes from
 //! 127.0.0.1 and joins many swarms, as in aquatic's load test.
@@ -307,7 +308,11 @@ fn run_http(node: &Node, secs: u64) -> Option<(f64, f64)> {
 fn main() {
     let secs: u64 = std::env::var("SHOAL_BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
     println!("tracker load: {TORRENTS} torrents, gamma-skewed popularity, 25% seeders, {OFFERS} offers per announce");
-    for connections in [16usize, 1000] {
+    let counts: Vec<usize> = std::env::var("SHOAL_BENCH_CONNECTIONS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|c| c.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![16, 1000]);
+    for connections in counts {
         let node = start_node();
         let r = run_ws(&node, connections, secs);
         println!(

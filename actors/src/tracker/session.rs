@@ -13,7 +13,7 @@ use shoal_protocol::tracker::{Announce, AnnounceEvent, PeerId, SwarmCounts};
 use tokio::sync::mpsc;
 
 use super::metrics::Transport;
-use super::swarm_actor::{ConnId, SwarmMsg, WsPeer};
+use super::swarm_actor::{ConnId, SwarmMsg, WsOfferOwned, WsPeer};
 use super::{Tracker, TrackerError};
 
 /// The tracker side of one WebSocket connection.
@@ -73,11 +73,11 @@ impl WsSession {
             let reason = format!("one connection may join at most {max_swarms} swarms");
             return self.refuse("too_many_swarms", Some("announce"), Some(&hash), &reason);
         }
-        let offers: Vec<String> = a
+        let offers: Vec<WsOfferOwned> = a
             .offers
             .iter()
             .take(shared.config.max_numwant)
-            .map(|o| outgoing::offer(&hash, &a.peer_id, &o.offer_id, o.offer))
+            .map(|o| WsOfferOwned { offer_id: o.offer_id.clone().into_owned(), offer: o.offer.to_owned() })
             .collect();
         let announce = Announce {
             peer_id: a.peer_id,

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
+use serde_json::value::RawValue;
 use shoal_protocol::tracker::http::HttpPeer;
 use shoal_protocol::tracker::ws::outgoing;
 use shoal_protocol::tracker::{Announce, Peer, PeerId, Swarm, SwarmCounts, SwarmError, SwarmLimits};
@@ -28,6 +29,15 @@ pub struct WsPeer {
     pub tx: mpsc::Sender<String>,
 }
 
+/// An offer to relay, owned so it can cross to the swarm's task. Its frame is only
+/// built for a peer whose queue has room: under load most relayed offers would
+/// otherwise be serialised just to be dropped.
+#[derive(Debug)]
+pub struct WsOfferOwned {
+    pub offer_id: String,
+    pub offer: Box<RawValue>,
+}
+
 /// The swarm's answer to an HTTP announce.
 #[derive(Debug)]
 pub struct HttpAnnounced {
@@ -39,9 +49,9 @@ pub struct HttpAnnounced {
 pub enum SwarmMsg {
     /// An HTTP announce; the reply carries the counts and peers.
     Http { announce: Announce<SocketAddr>, reply: RpcReplyPort<Result<HttpAnnounced, SwarmError>> },
-    /// A WebSocket announce; `offers[i]` is the ready frame for the i-th peer chosen.
-    /// The reply frame goes to the announcer's own queue.
-    Ws { announce: Announce<WsPeer>, offers: Vec<String> },
+    /// A WebSocket announce; `offers[i]` goes to the i-th peer chosen. The reply
+    /// frame goes to the announcer's own queue.
+    Ws { announce: Announce<WsPeer>, offers: Vec<WsOfferOwned> },
     /// A ready answer frame for peer `to` (the offerer); a failure goes back on `from`.
     Answer { to: PeerId, frame: String, from: mpsc::Sender<String> },
     /// The connection `conn` closed: its peer `peer_id` leaves (if it is still that connection's).
@@ -137,17 +147,23 @@ impl SwarmState {
         }
     }
 
-    fn ws_announce(&mut self, announce: Announce<WsPeer>, offers: Vec<String>) {
+    fn ws_announce(&mut self, announce: Announce<WsPeer>, offers: Vec<WsOfferOwned>) {
         let shared = self.gauges.shared.clone();
         let now = shared.now_secs();
         let tx = announce.addr.tx.clone();
+        let from = announce.peer_id;
         let mut chosen = std::mem::take(&mut self.chosen_ws);
         chosen.clear();
         let result = self.ws.announce(now, announce, &mut self.rng, &mut chosen);
         match result {
             Ok(_) => {
                 let mut relayed = 0;
-                for (peer, frame) in chosen.iter().zip(offers) {
+                for (peer, offer) in chosen.iter().zip(offers) {
+                    if peer.addr.tx.capacity() == 0 {
+                        shared.metrics.frame_dropped();
+                        continue;
+                    }
+                    let frame = outgoing::offer(&self.info_hash, &from, &offer.offer_id, &offer.offer);
                     relayed += u64::from(self.send(&peer.addr.tx, frame));
                 }
                 shared.metrics.offers_relayed(relayed);

@@ -71,28 +71,23 @@ pub fn announce_reply(info_hash: &[u8; 20], interval_secs: u32, counts: SwarmCou
 
 /// An offer from `from` relayed to another peer.
 pub fn offer(info_hash: &[u8; 20], from: &PeerId, offer_id: &str, offer: &RawValue) -> String {
-    let (info_hash, peer_id) = (bytes_binary_string(info_hash), bytes_binary_string(&from.0));
-    to_text(&Relayed {
-        action: "announce",
-        info_hash: &info_hash,
-        peer_id: &peer_id,
-        offer_id,
-        offer: Some(offer),
-        answer: None,
-    })
+    relayed(info_hash, from, offer_id, Some(offer), None)
 }
 
 /// An answer from `from` relayed to the peer that made the offer.
 pub fn answer(info_hash: &[u8; 20], from: &PeerId, offer_id: &str, answer: &RawValue) -> String {
+    relayed(info_hash, from, offer_id, None, Some(answer))
+}
+
+fn relayed(
+    info_hash: &[u8; 20],
+    from: &PeerId,
+    offer_id: &str,
+    offer: Option<&RawValue>,
+    answer: Option<&RawValue>,
+) -> String {
     let (info_hash, peer_id) = (bytes_binary_string(info_hash), bytes_binary_string(&from.0));
-    to_text(&Relayed {
-        action: "announce",
-        info_hash: &info_hash,
-        peer_id: &peer_id,
-        offer_id,
-        offer: None,
-        answer: Some(answer),
-    })
+    to_text(&Relayed { action: "announce", info_hash: &info_hash, peer_id: &peer_id, offer_id, offer, answer })
 }
 
 /// The reply to a scrape.

@@ -1,6 +1,10 @@
+//! What the web seeds promise players on other origins and operators:
+//! CORS preflights pass with the request headers webtorrent sends (`Range`,
+//! `Cache-Control`; a failed preflight stalls it at 0 bytes) and responses expose
+//! `Content-Range`, `Content-Length` and `Accept-Ranges`; and
 //! `web_seed.max_upload_bytes_per_second` is one budget shared by every viewer:
 //! three concurrent downloads of a published file together take as long as
-//! their total bytes at the cap, while torrents and the API stay unthrottled.
+//! their total bytes at the cap, while torrents stay unthrottled.
 
 use std::time::{Duration, Instant};
 
@@ -50,5 +54,40 @@ fn concurrent_web_seed_downloads_share_one_upload_budget() -> Result<()> {
     let started = Instant::now();
     reqwest::blocking::get(file["torrentUrl"].as_str().unwrap_or_default())?.bytes()?;
     assert!(started.elapsed() < Duration::from_secs(1));
+    node.assert_alive()
+}
+
+#[test]
+fn web_seeds_pass_the_cors_preflight_webtorrent_makes() -> Result<()> {
+    let mut node = NodeBuilder::new().start()?;
+    let admin = node.admin()?;
+    let source = node.scratch().join("cors.y4m");
+    write_y4m(&source, 320, 240, 10, 10)?;
+    let upload = admin.upload(&source, "cors")?;
+    let video = admin.wait_published(&upload.uuid, 2, Duration::from_secs(300))?;
+    let url = video["files"][0]["fileUrl"].as_str().unwrap_or_default().to_owned();
+
+    let http = reqwest::blocking::Client::new();
+    let preflight = http
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("Origin", "https://viewer.example")
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "range,cache-control")
+        .send()?;
+    assert!(preflight.status().is_success(), "preflight answered {}", preflight.status());
+    let header = |r: &reqwest::blocking::Response, name: &str| {
+        r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase()
+    };
+    assert_eq!(header(&preflight, "access-control-allow-origin"), "*");
+    let allowed = header(&preflight, "access-control-allow-headers");
+    assert!(allowed.contains("range") && allowed.contains("cache-control"), "allowed: {allowed}");
+    assert!(header(&preflight, "access-control-allow-methods").contains("get"));
+
+    let ranged = http.get(&url).header("Origin", "https://viewer.example").header("Range", "bytes=0-99").send()?;
+    assert_eq!(ranged.status(), reqwest::StatusCode::PARTIAL_CONTENT);
+    let exposed = header(&ranged, "access-control-expose-headers");
+    for name in ["content-range", "content-length", "accept-ranges"] {
+        assert!(exposed.contains(name), "{name} not exposed: {exposed}");
+    }
     node.assert_alive()
 }
