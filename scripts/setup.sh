@@ -5,9 +5,12 @@
 #   bash scripts/setup.sh --serve   build + runtime only (what scripts/serve.sh needs)
 #
 # Debian packages: nasm (rav1e's assembly), pkg-config, ffmpeg/ffprobe (decoding
-# non-Y4M uploads, Opus audio, thumbnails), python3-libtorrent and
-# python3-prometheus-client (test clients), openssl and curl (the TLS test),
-# nodejs/npm if absent. npm tools for the tests: `npm ci --ignore-scripts` in tests/.
+# non-Y4M uploads, Opus audio, thumbnails), nodejs/npm if absent (the watch page's
+# webtorrent player: `npm ci --ignore-scripts` in web/ui/, in both modes), and for
+# the tests python3-libtorrent and python3-prometheus-client (test clients),
+# chromium and iproute2 (browser tests in a network namespace), openssl and curl
+# (the TLS test). npm tools for the tests: `npm ci --ignore-scripts` in tests/.
+# npm installs run only when a lock file changed since the last install.
 # Works as root without sudo; uses sudo only when not root and it is available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,10 +22,12 @@ have() { command -v "$1" >/dev/null 2>&1; }
 have nasm || missing+=(nasm)
 have pkg-config || missing+=(pkg-config)
 { have ffmpeg && have ffprobe; } || missing+=(ffmpeg)
+have npm || missing+=(nodejs npm)
 if [ "$mode" != "--serve" ]; then
   /usr/bin/python3 -c 'import libtorrent' >/dev/null 2>&1 || missing+=(python3-libtorrent)
   /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
-  have npm || missing+=(nodejs npm)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  have ip || missing+=(iproute2)
   have openssl || missing+=(openssl)
   have curl || missing+=(curl)
 fi
@@ -45,12 +50,22 @@ if ! have cargo; then
   exit 1
 fi
 
-if [ "$mode" != "--serve" ]; then
-  # Reinstall the npm test tools only when the lock file changed since the last install.
-  stamp=tests/node_modules/.shoal-installed-lock
-  if [ ! -x tests/node_modules/.bin/peertube-cli ] || ! cmp -s tests/package-lock.json "$stamp"; then
-    echo "setup: npm ci --ignore-scripts in tests/"
-    (cd tests && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
-    cp tests/package-lock.json "$stamp"
+# `npm ci --ignore-scripts` in folder $1 when $2 (a file it installs) is missing or
+# its lock file changed since the last install. --ignore-scripts: webtorrent's
+# dependency ip-set has a preinstall step that insists on pnpm.
+npm_install() {
+  local dir="$1" marker="$2" stamp="$1/node_modules/.shoal-installed-lock"
+  if [ ! -e "$dir/$marker" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    echo "setup: npm ci --ignore-scripts in $dir/"
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$dir/package-lock.json" "$stamp"
   fi
+}
+
+# The watch page's player (served from web/ui/node_modules by the node).
+npm_install web/ui node_modules/webtorrent/dist/webtorrent.min.js
+if [ "$mode" != "--serve" ]; then
+  # peertube-cli and playwright-core for the tests.
+  npm_install tests node_modules/.bin/peertube-cli
+  npm_install tests node_modules/playwright-core/package.json
 fi

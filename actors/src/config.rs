@@ -17,6 +17,7 @@ pub struct ShoalConfig {
     pub transcoding: TranscodingConfig,
     pub limits: LimitsConfig,
     pub admin: AdminConfig,
+    pub ui: UiConfig,
     pub tracker: TrackerConfig,
     pub web_seed: WebSeedConfig,
 }
@@ -164,6 +165,23 @@ pub struct AdminConfig {
 impl Default for AdminConfig {
     fn default() -> Self {
         Self { username: "root".into(), password: String::new(), email: "admin@localhost".into() }
+    }
+}
+
+/// The watch pages' player assets.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// The `web/ui` folder, whose `node_modules` holds the `webtorrent` browser bundle
+    /// (installed by `scripts/setup.sh`). Relative paths are relative to the working
+    /// directory. With the default, when the bundle is not there, the node also looks
+    /// in the `web/ui` folder of the source tree it was built from.
+    pub dir: PathBuf,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self { dir: PathBuf::from("web/ui") }
     }
 }
 

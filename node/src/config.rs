@@ -9,7 +9,7 @@
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use shoal_actors::config::{
-    AdminConfig, InstanceConfig, LimitsConfig, StorageConfig, TrackerConfig, TranscodingConfig, WebSeedConfig,
+    AdminConfig, InstanceConfig, LimitsConfig, StorageConfig, TrackerConfig, TranscodingConfig, UiConfig, WebSeedConfig,
 };
 use shoal_actors::ShoalConfig;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -32,6 +32,7 @@ pub struct NodeConfig {
     pub admin: AdminConfig,
     pub tracker: TrackerConfig,
     pub web_seed: WebSeedConfig,
+    pub ui: UiConfig,
     pub tls: TlsConfig,
 }
 
@@ -65,6 +66,7 @@ impl Default for NodeConfig {
             admin: actors.admin,
             tracker: actors.tracker,
             web_seed: actors.web_seed,
+            ui: actors.ui,
             tls: TlsConfig::default(),
         }
     }
@@ -104,6 +106,7 @@ impl NodeConfig {
             admin: self.admin.clone(),
             tracker: self.tracker.clone(),
             web_seed: self.web_seed.clone(),
+            ui: self.ui.clone(),
         }
     }
 }

@@ -73,6 +73,13 @@ const DOCS: &[KeyDoc] = &[
         None,
     ),
     ("admin", "email", "Admin e-mail. Env SHOAL_ADMIN_EMAIL.", None),
+    (
+        "ui",
+        "dir",
+        "The web/ui folder, whose node_modules holds the webtorrent player bundle (scripts/setup.sh installs it).\n\
+      Relative to the working directory; with the default, the source tree's web/ui is tried when it has no bundle.",
+        None,
+    ),
     ("tracker", "enabled", "Whether /tracker/announce, /tracker/scrape and /tracker/socket answer.", None),
     ("tracker", "allow", "`hosted`: only info-hashes of this node's videos (as PeerTube); `any`: an open tracker.", None),
     ("tracker", "announce_interval_secs", "Seconds between a client's announces (sent as `interval`).", None),

@@ -1,15 +1,21 @@
 //! Helpers for Shoal end-to-end tests: start nodes as child processes
 //! ([`node`]), talk to them like PeerTube clients do ([`client`]), make tiny
 //! media files ([`media`]), check served files against their torrents
-//! ([`verify`]) and run external tools with time limits ([`tools`]).
+//! ([`verify`]), run external tools with time limits ([`tools`]), and make
+//! network namespaces where browsers use WebRTC ([`netns`]) and watch pages
+//! in Chromium there ([`browser`]), beside the reference WebTorrent stack
+//! ([`reference_stack`]).
 //!
 //! The tests need the release `shoal` binary (`cargo build --release
 //! --workspace --all-targets`, done by `scripts/test.sh`) and the tools that
 //! `scripts/setup.sh` installs (ffmpeg, python3-libtorrent, peertube-cli).
 
+pub mod browser;
 pub mod client;
 pub mod media;
+pub mod netns;
 pub mod node;
+pub mod reference_stack;
 pub mod tools;
 pub mod tracker;
 pub mod verify;

@@ -1,6 +1,7 @@
 //! Tiny test media: synthetic Y4M written here (moving gradients, so the
 //! encoder has real work), MP4s made by ffmpeg's lavfi sources (with a sine
-//! audio track when asked), broken inputs, and ffprobe's view of a file.
+//! audio track when asked) or under noise (to reach a file size), broken inputs,
+//! and ffprobe's view of a file.
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value;
@@ -82,6 +83,25 @@ pub fn ffmpeg_mp4(path: &Path, width: u32, height: u32, fps: u32, secs: f64, aud
     }
     if audio {
         cmd.args(["-c:a", "aac", "-b:a", "64k", "-shortest"]);
+    }
+    cmd.args(["-movflags", "+faststart"]).arg(path);
+    run_ok(&mut cmd, Duration::from_secs(120))?;
+    Ok(())
+}
+
+/// Makes an MP4 whose picture is `testsrc2` under moving noise of strength `noise`
+/// (0–100), so the AV1 transcode is as big as a test needs: rav1e at speed 10 spends
+/// bits on noise well beyond a low ladder bitrate. No audio.
+pub fn ffmpeg_noisy_mp4(path: &Path, width: u32, height: u32, fps: u32, secs: f64, noise: u32) -> Result<()> {
+    let encoder = video_encoder()?;
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size={width}x{height}:rate={fps}:duration={secs},noise=alls={noise}:allf=t+u"))
+        .args(["-c:v", encoder, "-pix_fmt", "yuv420p"]);
+    if encoder == "libx264" {
+        cmd.args(["-preset", "ultrafast", "-crf", "18"]);
+    } else {
+        cmd.args(["-q:v", "3"]);
     }
     cmd.args(["-movflags", "+faststart"]).arg(path);
     run_ok(&mut cmd, Duration::from_secs(120))?;

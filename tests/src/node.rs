@@ -26,6 +26,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct NodeBuilder {
     table: toml::Table,
+    /// Runs the node through this command, e.g. `ip netns exec NAME` (empty: directly).
+    prefix: Vec<String>,
 }
 
 impl Default for NodeBuilder {
@@ -56,7 +58,7 @@ password = "{ADMIN_PASSWORD}"
 "#
         );
         let table = toml::from_str(&text).unwrap_or_default();
-        Self { table }
+        Self { table, prefix: Vec::new() }
     }
 
     /// Sets a dotted key, e.g. `set("limits.max_upload_bytes", 1000)`.
@@ -89,6 +91,28 @@ password = "{ADMIN_PASSWORD}"
         self.set("transcoding.ladder", toml::Value::Array(rungs))
     }
 
+    /// Starts the node through `prefix` (a program and its arguments, before the node's
+    /// path), e.g. [`crate::netns::NetNs::exec_prefix`] to run it in a network namespace.
+    /// The prefix must `exec` the node, so killing the child kills the node.
+    pub fn command_prefix(mut self, prefix: Vec<String>) -> Self {
+        self.prefix = prefix;
+        self
+    }
+
+    /// Sets the transcoding ladder to these `(height, kbit/s)` rungs.
+    pub fn ladder_with_bitrates(self, rungs: &[(u32, u32)]) -> Self {
+        let rungs: Vec<toml::Value> = rungs
+            .iter()
+            .map(|(height, kbps)| {
+                let mut rung = toml::Table::new();
+                rung.insert("height".into(), toml::Value::Integer(i64::from(*height)));
+                rung.insert("bitrate_kbps".into(), toml::Value::Integer(i64::from(*kbps)));
+                toml::Value::Table(rung)
+            })
+            .collect();
+        self.set("transcoding.ladder", toml::Value::Array(rungs))
+    }
+
     /// Writes the config into a new temp folder and starts the node there.
     pub fn start(self) -> Result<TestNode> {
         let dir = tempfile::Builder::new().prefix("shoal-test-").tempdir().context("creating temp dir")?;
@@ -101,8 +125,15 @@ password = "{ADMIN_PASSWORD}"
         }
         let text = toml::to_string(&table).context("serialising test config")?;
         std::fs::write(&config_path, text).context("writing test config")?;
-        let mut node =
-            TestNode { dir, config_path, data_dir, child: None, listen: "127.0.0.1:0".into(), base_url: String::new() };
+        let mut node = TestNode {
+            dir,
+            config_path,
+            data_dir,
+            child: None,
+            listen: "127.0.0.1:0".into(),
+            base_url: String::new(),
+            prefix: self.prefix,
+        };
         node.spawn()?;
         Ok(node)
     }
@@ -118,6 +149,8 @@ pub struct TestNode {
     /// restart keeps the URLs baked into torrents valid.
     listen: String,
     base_url: String,
+    /// See [`NodeBuilder::command_prefix`].
+    prefix: Vec<String>,
 }
 
 impl TestNode {
@@ -150,6 +183,20 @@ impl TestNode {
         self.dir.path().to_path_buf()
     }
 
+    /// The value of an unlabelled sample of `/metrics`, e.g. `shoal_web_seed_bytes_total`.
+    pub fn metric(&self, name: &str) -> Result<f64> {
+        let text = reqwest::blocking::Client::new()
+            .get(self.url("/metrics"))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .and_then(reqwest::blocking::Response::text)
+            .context("GET /metrics")?;
+        text.lines()
+            .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+            .and_then(|value| value.trim().parse().ok())
+            .ok_or_else(|| anyhow!("no sample {name} in /metrics:\n{text}"))
+    }
+
     /// A client logged in as the admin.
     pub fn admin(&self) -> Result<ApiClient> {
         ApiClient::login(&self.base_url, ADMIN_USERNAME, ADMIN_PASSWORD)
@@ -176,7 +223,14 @@ impl TestNode {
     fn spawn(&mut self) -> Result<()> {
         let bin = shoal_bin()?;
         let stderr = open_append(&self.stderr_log())?;
-        let mut cmd = Command::new(&bin);
+        let mut cmd = match self.prefix.split_first() {
+            Some((program, args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(args).arg(&bin);
+                cmd
+            }
+            None => Command::new(&bin),
+        };
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("SHOAL_") {
                 cmd.env_remove(key);

@@ -11,7 +11,9 @@ use shoal_actors::Shoal;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::handlers::{channels, config, not_found, oauth, resumable, static_files, tracker, upload, users, videos};
+use crate::handlers::{
+    channels, config, not_found, oauth, pages, resumable, static_files, tracker, ui, upload, users, videos,
+};
 use crate::metrics;
 use crate::state::AppState;
 
@@ -73,5 +75,16 @@ pub fn router(shoal: Shoal) -> Router {
         Router::new()
     };
 
-    Router::new().merge(files).merge(tracker).merge(api).with_state(state)
+    // Pages for people and the player's assets.
+    let pages = Router::new()
+        .route("/", get(pages::home))
+        .route("/w/{id}", get(pages::watch_short))
+        .route("/videos/watch/{id}", get(pages::watch))
+        .route(ui::PLAYER_PATH, get(ui::player))
+        .route("/ui/shoal.css", get(ui::style))
+        .route(ui::BUNDLE_PATH, get(ui::webtorrent_bundle))
+        .route(ui::SERVICE_WORKER_PATH, get(ui::service_worker))
+        .layer(TraceLayer::new_for_http());
+
+    Router::new().merge(files).merge(tracker).merge(pages).merge(api).with_state(state)
 }

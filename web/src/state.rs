@@ -1,5 +1,6 @@
 //! The state every handler receives: the `Shoal` handle plus the web edge's own
-//! small bookkeeping (open files, locks of resumable upload sessions, metrics).
+//! small bookkeeping (open files, locks of resumable upload sessions, metrics,
+//! where the player's assets are).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -11,6 +12,7 @@ use shoal_actors::Shoal;
 use crate::file_cache::FileCache;
 use crate::metrics::{self, WebMetrics};
 use crate::throttle::Throttle;
+use crate::ui_assets::UiAssets;
 
 /// Shared by all handlers; cheap to clone.
 #[derive(Clone)]
@@ -24,6 +26,8 @@ pub struct AppState {
     pub metrics: WebMetrics,
     /// Every metric of the node, served at `/metrics`.
     pub registry: Arc<Registry>,
+    /// Where the watch page's webtorrent bundle is (found once at start-up).
+    pub ui: Arc<UiAssets>,
     /// The web seeds' shared upload budget, when `web_seed.max_upload_bytes_per_second` is set.
     pub seed_throttle: Option<Arc<Throttle>>,
 }
@@ -33,6 +37,7 @@ impl AppState {
         let media_dir = Arc::new(shoal.media_dir());
         let metrics = WebMetrics::default();
         let registry = Arc::new(metrics::registry(&shoal, &metrics));
+        let ui = Arc::new(UiAssets::locate(&shoal.config().ui.dir));
         let seed_throttle = match shoal.config().web_seed.max_upload_bytes_per_second {
             0 => None,
             rate => Some(Arc::new(Throttle::new(rate))),
@@ -44,6 +49,7 @@ impl AppState {
             upload_locks: Arc::new(UploadLocks::default()),
             metrics,
             registry,
+            ui,
             seed_throttle,
         }
     }

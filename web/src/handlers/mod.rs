@@ -3,9 +3,11 @@
 pub mod channels;
 pub mod config;
 pub mod oauth;
+pub mod pages;
 pub mod resumable;
 pub mod static_files;
 pub mod tracker;
+pub mod ui;
 pub mod upload;
 pub mod users;
 pub mod videos;

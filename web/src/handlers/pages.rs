@@ -1,0 +1,276 @@
+//! HTML pages for people: `/` (recent videos with thumbnails) and the watch page
+//! at `/w/{shortUUID}` and `/videos/watch/{uuid}`, whose player
+//! (`web/ui/player.js`) streams the video with webtorrent from peers and the web seed.
+//!
+//! Pages are rendered by small functions over [`crate::html`]; every piece of user
+//! text goes through [`escape`]. Only public and unlisted videos have watch pages
+//! (a browser sends no API token); any other id is answered with a 404 page.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use shoal_actors::torrent_file::ws_tracker_url;
+use shoal_actors::videos::record::{Privacy, VideoKey, VideoRecord, VideoState};
+use shoal_actors::{VideoListQuery, VideoSort};
+use std::fmt::Write;
+
+use crate::html::{self, escape, page, script_json};
+use crate::json::video::resolution_label;
+use crate::state::AppState;
+
+/// Videos listed on `/`.
+const HOME_COUNT: usize = 30;
+
+/// `GET /`: the most recently published public videos.
+pub async fn home(State(state): State<AppState>) -> Response {
+    let query = VideoListQuery { start: 0, count: HOME_COUNT, sort: VideoSort::PublishedAtDesc, viewer_account: None };
+    let videos = match state.shoal.list_videos(&query) {
+        Ok((_, videos)) => videos,
+        Err(err) => {
+            tracing::error!(error = %err, "listing videos for the home page");
+            return error_page(&state, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Try again later.");
+        }
+    };
+    let instance = &state.shoal.config().instance;
+    let mut body = format!("<h1>{}</h1>\n", escape(&instance.name));
+    if !instance.short_description.is_empty() {
+        let _ = writeln!(body, "<p class=\"lead\">{}</p>", escape(&instance.short_description));
+    }
+    body.push_str("<h2>Recent videos</h2>\n");
+    let published: Vec<&VideoRecord> =
+        videos.iter().filter(|v| v.privacy == Privacy::Public && is_playable(v)).collect();
+    if published.is_empty() {
+        body.push_str("<p class=\"empty\">No videos yet.</p>\n");
+    } else {
+        body.push_str("<ul class=\"videos\">\n");
+        for video in published {
+            body.push_str(&video_card(video));
+        }
+        body.push_str("</ul>\n");
+    }
+    html_response(StatusCode::OK, page(&instance.name, "Recent videos", "", &body))
+}
+
+/// `GET /w/{shortUUID}` (also accepts a uuid, like PeerTube).
+pub async fn watch_short(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    watch_page(&state, &id)
+}
+
+/// `GET /videos/watch/{uuid}`. `headers` is where content negotiation will branch:
+/// ActivityPub clients asking for `application/activity+json` get the video object.
+pub async fn watch(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let _accept = headers.get(header::ACCEPT);
+    watch_page(&state, &id)
+}
+
+/// The watch page of video `id` (uuid or shortUUID), or a 404 page.
+fn watch_page(state: &AppState, id: &str) -> Response {
+    let key = match VideoKey::parse(id) {
+        Some(key @ (VideoKey::Uuid(_) | VideoKey::ShortUuid(_))) => key,
+        _ => return not_found(state),
+    };
+    let video = match state.shoal.get_video(&key) {
+        Ok(Some(video)) if matches!(video.privacy, Privacy::Public | Privacy::Unlisted) => video,
+        Ok(_) => return not_found(state),
+        Err(err) => {
+            tracing::error!(error = %err, id, "loading a video for its watch page");
+            return error_page(state, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Try again later.");
+        }
+    };
+    let instance = &state.shoal.config().instance.name;
+    let public_url = state.shoal.config().public_url();
+    if !is_playable(&video) {
+        let (title, detail) = match video.state {
+            VideoState::TranscodingFailed => ("This video could not be processed", "Its transcoding failed."),
+            _ => ("This video is not ready yet", "It is being transcoded; this page reloads by itself."),
+        };
+        let refresh = match video.state {
+            VideoState::TranscodingFailed => "",
+            _ => "<meta http-equiv=\"refresh\" content=\"10\">\n",
+        };
+        let body = format!("<h1>{}</h1>\n<p>{title}. {detail}</p>\n", escape(&video.name));
+        return html_response(StatusCode::OK, page(instance, &video.name, refresh, &body));
+    }
+    let data = PlayerData::new(public_url, &video, state.ui.available());
+    let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_owned());
+    html_response(StatusCode::OK, page(instance, &video.name, "", &watch_body(&video, &data, &json)))
+}
+
+/// A video with at least one transcoded file.
+fn is_playable(video: &VideoRecord) -> bool {
+    video.state == VideoState::Published && !video.files.is_empty()
+}
+
+/// One entry of the home page's list.
+fn video_card(video: &VideoRecord) -> String {
+    let name = escape(&video.name);
+    let href = format!("/w/{}", escape(&video.short_uuid));
+    let thumb = match &video.thumbnail {
+        Some(t) => format!(
+            "<img src=\"/lazy-static/thumbnails/{}\" alt=\"\" width=\"280\" height=\"158\" loading=\"lazy\">",
+            escape(t)
+        ),
+        None => "<span class=\"no-thumb\" aria-hidden=\"true\"></span>".to_owned(),
+    };
+    format!(
+        "<li><a href=\"{href}\">{thumb}<span class=\"title\">{name}</span></a>\
+         <span class=\"duration\">{}</span></li>\n",
+        html::duration(video.source.duration_secs)
+    )
+}
+
+/// What the player script reads from the page (`<script id="shoal-watch-data">`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlayerData {
+    uuid: String,
+    name: String,
+    duration: f64,
+    /// Highest resolution first, like PeerTube's `files`.
+    files: Vec<PlayerFile>,
+    /// The node's WebSocket tracker (also in each torrent), given to webtorrent explicitly.
+    trackers: Vec<String>,
+    /// The webtorrent ES module, or `None` when its bundle is missing (HTTP playback only).
+    web_torrent: Option<&'static str>,
+    service_worker: &'static str,
+    service_worker_scope: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlayerFile {
+    resolution: u32,
+    size: u64,
+    file_url: String,
+    torrent_url: String,
+    magnet_uri: String,
+    info_hash: String,
+}
+
+impl PlayerData {
+    fn new(public_url: &str, video: &VideoRecord, bundle: bool) -> PlayerData {
+        PlayerData {
+            uuid: video.uuid.to_string(),
+            name: video.name.clone(),
+            duration: video.source.duration_secs,
+            files: video
+                .files
+                .iter()
+                .rev()
+                .map(|f| PlayerFile {
+                    resolution: f.resolution,
+                    size: f.size,
+                    file_url: format!("{public_url}/static/web-videos/{}", f.filename),
+                    torrent_url: format!("{public_url}/lazy-static/torrents/{}", f.torrent_filename),
+                    magnet_uri: f.magnet_uri.clone(),
+                    info_hash: f.info_hash.clone(),
+                })
+                .collect(),
+            trackers: vec![ws_tracker_url(public_url)],
+            web_torrent: bundle.then_some(super::ui::BUNDLE_PATH),
+            service_worker: super::ui::SERVICE_WORKER_PATH,
+            service_worker_scope: "/",
+        }
+    }
+}
+
+/// The watch page's `<main>`: player, P2P statistics, description and files.
+fn watch_body(video: &VideoRecord, data: &PlayerData, json: &str) -> String {
+    let poster = video.thumbnail.as_ref().map(|t| format!(" poster=\"/lazy-static/previews/{}\"", escape(t)));
+    let mut body = String::with_capacity(4096);
+    let _ = write!(
+        body,
+        "<article class=\"watch\">\n<div class=\"player\">\
+         <video id=\"shoal-video\" controls playsinline preload=\"metadata\"{}></video></div>\n\
+         <h1>{}</h1>\n<p class=\"meta\">{}{}</p>\n",
+        poster.unwrap_or_default(),
+        escape(&video.name),
+        html::duration(video.source.duration_secs),
+        video.published_at.as_deref().map(|p| format!(" · published {}", escape(p))).unwrap_or_default(),
+    );
+    body.push_str(
+        "<section class=\"p2p\" aria-label=\"Peer-to-peer statistics\">\n\
+         <p id=\"stat-mode\" aria-live=\"polite\">Loading the player…</p>\n<dl>\
+         <div><dt>Peers</dt><dd id=\"stat-peers\">0</dd></div>\
+         <div><dt>From peers</dt><dd id=\"stat-from-peers\">0 B</dd></div>\
+         <div><dt>From the server</dt><dd id=\"stat-from-server\">0 B</dd></div>\
+         <div><dt>Shared with peers</dt><dd id=\"stat-uploaded\">0 B</dd></div>\
+         </dl>\n</section>\n",
+    );
+    if let Some(description) = video.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        let _ = writeln!(body, "<div class=\"description\">{}</div>", escape(description));
+    }
+    body.push_str("<h2>Files</h2>\n<ul class=\"files\">\n");
+    for file in &data.files {
+        let _ = writeln!(
+            body,
+            "<li>{} · {} · <a href=\"{}\" download>MP4</a> · <a href=\"{}\">torrent</a> · <a href=\"{}\">magnet</a></li>",
+            resolution_label(file.resolution),
+            human_bytes(file.size),
+            escape(&file.file_url),
+            escape(&file.torrent_url),
+            escape(&file.magnet_uri),
+        );
+    }
+    body.push_str("</ul>\n</article>\n");
+    let _ = write!(
+        body,
+        "<script type=\"application/json\" id=\"shoal-watch-data\">{}</script>\n\
+         <script type=\"module\" src=\"{}\"></script>\n",
+        script_json(json),
+        super::ui::PLAYER_PATH,
+    );
+    body
+}
+
+/// `bytes` in B, kB, MB or GB (powers of 1000, one decimal).
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "kB", "MB", "GB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// The 404 page.
+fn not_found(state: &AppState) -> Response {
+    error_page(
+        state,
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is no video or page here. It may have been deleted, or the link may be mistyped.",
+    )
+}
+
+fn error_page(state: &AppState, status: StatusCode, title: &str, detail: &str) -> Response {
+    let body =
+        format!("<h1>{}</h1>\n<p>{}</p>\n<p><a href=\"/\">Recent videos</a></p>\n", escape(title), escape(detail));
+    html_response(status, page(&state.shoal.config().instance.name, title, "", &body))
+}
+
+fn html_response(status: StatusCode, html: String) -> Response {
+    let mut response = (status, html).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_sizes() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1_500), "1.5 kB");
+        assert_eq!(human_bytes(16_000_000), "16.0 MB");
+    }
+}
