@@ -11,15 +11,9 @@
 
 use anyhow::{bail, Context, Result};
 use shoal_tests::media::ffmpeg_mp4;
+use shoal_tests::proc_stats::cpu_seconds;
 use shoal_tests::NodeBuilder;
 use std::time::{Duration, Instant};
-
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
-    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
-}
 
 fn has_resolution(video: &serde_json::Value, height: u64) -> bool {
     video["files"].as_array().is_some_and(|files| files.iter().any(|f| f["resolution"]["id"].as_u64() == Some(height)))

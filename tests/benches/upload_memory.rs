@@ -10,22 +10,12 @@
 
 use anyhow::{bail, Context, Result};
 use shoal_tests::media::write_y4m;
+use shoal_tests::proc_stats::rss_kib;
 use shoal_tests::NodeBuilder;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
-}
 
 fn main() -> Result<()> {
     let mib: u64 = std::env::var("SHOAL_BENCH_UPLOAD_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);

@@ -15,6 +15,7 @@ pub mod client;
 pub mod media;
 pub mod netns;
 pub mod node;
+pub mod proc_stats;
 pub mod reference_stack;
 pub mod tools;
 pub mod tracker;

@@ -10,6 +10,7 @@
 use serde_json::Value;
 use shoal_protocol::tracker::ws::bytes_binary_string;
 use shoal_tests::node::NodeBuilder;
+use shoal_tests::proc_stats::rss_kib;
 use shoal_tests::tracker::{failure_reason, http_announce, http_scrape, metric, WsClient};
 use shoal_tests::Result;
 use tungstenite::Message;
@@ -142,7 +143,8 @@ fn bad_input_gets_a_failure_reason_and_other_peers_carry_on() -> Result<()> {
     assert!(closed, "the oversized frame's socket is closed");
 
     // 10,000 announces from one address: at most the per-minute budget is accepted.
-    let rss_before = rss_kib(node.pid())?;
+    let node_pid = node.pid().ok_or_else(|| anyhow::anyhow!("node not running"))?;
+    let rss_before = rss_kib(node_pid) as i64;
     let mut flood = WsClient::connect(&base)?;
     let (mut accepted, mut limited) = (0, 0);
     for batch in 0..100u32 {
@@ -161,7 +163,7 @@ fn bad_input_gets_a_failure_reason_and_other_peers_carry_on() -> Result<()> {
         }
     }
     assert!(accepted <= 1000 && limited >= 9000, "accepted {accepted}, limited {limited}");
-    let growth = rss_kib(node.pid())? - rss_before;
+    let growth = rss_kib(node_pid) as i64 - rss_before;
     assert!(growth < 64 * 1024, "memory grew by {growth} KiB under the flood");
 
     // Others are unaffected: X's answer to W still arrives, and HTTP scrapes answer.
@@ -197,11 +199,4 @@ fn a_failed_swarm_actor_is_restarted_and_other_swarms_keep_answering() -> Result
     let reply = p.recv_until(is_reply)?;
     assert_eq!(reply["incomplete"], 1, "{reply}");
     node.assert_alive()
-}
-
-fn rss_kib(pid: Option<u32>) -> Result<i64> {
-    let pid = pid.ok_or_else(|| anyhow::anyhow!("node not running"))?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap_or_default();
-    Ok(line.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0))
 }

@@ -10,6 +10,13 @@
 //! Knobs: SHOAL_BENCH_FILE_MIB (256), SHOAL_BENCH_SECONDS (5), SHOAL_BENCH_ROUNDS (3),
 //! SHOAL_BENCH_CONNECTIONS (32). Needs `wrk` and `nginx` (Debian: wrk, nginx-light).
 
+// This bench reads CPU time only.
+#[allow(dead_code)]
+#[path = "common/proc_stats.rs"]
+mod proc_stats;
+
+use proc_stats::cpu_seconds;
+
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -25,18 +32,6 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("binding an ephemeral port on 127.0.0.1")
-}
-
-/// utime+stime of a process in seconds, from /proc/PID/stat.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    // After ')': state is index 0, utime is field 14 overall -> index 11, stime -> 12.
-    let clk = 100.0; // sysconf(_SC_CLK_TCK) is 100 on Linux
-    (ticks(11) + ticks(12)) / clk
 }
 
 fn write_file(path: &Path, mib: u64) {
