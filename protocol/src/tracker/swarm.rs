@@ -245,10 +245,6 @@ impl<A: Clone> Swarm<A> {
     pub fn peers(&self) -> &[Peer<A>] {
         &self.peers
     }
-
-    pub fn limits(&self) -> SwarmLimits {
-        self.limits
-    }
 }
 
 /// The first stride at or above `candidate` (wrapping within 1..n) that is
