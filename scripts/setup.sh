@@ -10,6 +10,8 @@
 # the tests python3-libtorrent and python3-prometheus-client (test clients),
 # chromium and iproute2 (browser tests in a network namespace), openssl and curl
 # (the TLS test). npm tools for the tests: `npm ci --ignore-scripts` in tests/.
+# Python clients for the federation tests: a venv in tests/.venv from
+# tests/requirements.txt (needs python3 with venv and pip).
 # npm installs run only when a lock file changed since the last install.
 # Works as root without sudo; uses sudo only when not root and it is available.
 set -euo pipefail
@@ -68,4 +70,13 @@ if [ "$mode" != "--serve" ]; then
   # peertube-cli and playwright-core for the tests.
   npm_install tests node_modules/.bin/peertube-cli
   npm_install tests node_modules/playwright-core/package.json
+  # Python clients for the federation tests, in tests/.venv (pinned in
+  # tests/requirements.txt); reinstalled only when that file changed.
+  venv=tests/.venv stamp=tests/.venv/.shoal-installed-requirements
+  if [ ! -x "$venv/bin/python" ] || ! cmp -s tests/requirements.txt "$stamp"; then
+    echo "setup: pip install -r tests/requirements.txt in $venv/"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
+    cp tests/requirements.txt "$stamp"
+  fi
 fi
