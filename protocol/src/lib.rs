@@ -8,7 +8,9 @@
 //! - [`range`]: HTTP `Range` / `If-Range` decisions for the web seed.
 //! - [`y4m`]: YUV4MPEG2 stream headers and frames.
 //! - [`tracker`]: the swarm peer table and the HTTP and WebTorrent tracker messages.
+//! - [`activitypub`]: ActivityPub documents and activities in PeerTube's shapes, WebFinger, NodeInfo.
 
+pub mod activitypub;
 pub mod bencode;
 pub mod magnet;
 pub mod range;
