@@ -39,6 +39,13 @@ pub mod tree {
     pub const VIDEOS_BY_INFO_HASH: &str = "videos_by_info_hash";
     pub const JOBS: &str = "jobs";
     pub const META: &str = "meta";
+    pub const ACTOR_KEYS: &str = "actor_keys";
+    pub const REMOTE_ACTORS: &str = "remote_actors";
+    pub const REMOTE_ACTOR_KEYS: &str = "remote_actor_keys";
+    pub const FOLLOWERS: &str = "followers";
+    pub const FOLLOWING: &str = "following";
+    pub const VIDEOS_BY_URL: &str = "videos_by_url";
+    pub const FEDERATED_VIDEOS: &str = "federated_videos";
 }
 
 /// Counters kept in the `meta` tree.
@@ -78,6 +85,20 @@ pub struct Store {
     pub jobs: sled::Tree,
     /// counters and flags
     pub meta: sled::Tree,
+    /// `local actor path ("accounts/root") -> PKCS#8 PEM` of its RSA key
+    pub actor_keys: sled::Tree,
+    /// `remote actor id -> RemoteActorRecord` (fetched actors, refreshed when stale)
+    pub remote_actors: sled::Tree,
+    /// `remote key id -> remote actor id`
+    pub remote_actor_keys: sled::Tree,
+    /// `local actor path ++ 0x00 ++ remote actor id -> FollowerRecord`
+    pub followers: sled::Tree,
+    /// `remote actor id -> FollowingRecord` (what this instance follows)
+    pub following: sled::Tree,
+    /// `remote video ActivityPub id -> u64 BE video id`
+    pub videos_by_url: sled::Tree,
+    /// `u64 BE local video id -> FederatedVideo` (what was last sent about it)
+    pub federated_videos: sled::Tree,
 }
 
 /// How long [`Store::open`] waits for another handle to release sled's lock.
@@ -121,6 +142,13 @@ impl Store {
             videos_by_info_hash: db.open_tree(tree::VIDEOS_BY_INFO_HASH)?,
             jobs: db.open_tree(tree::JOBS)?,
             meta: db.open_tree(tree::META)?,
+            actor_keys: db.open_tree(tree::ACTOR_KEYS)?,
+            remote_actors: db.open_tree(tree::REMOTE_ACTORS)?,
+            remote_actor_keys: db.open_tree(tree::REMOTE_ACTOR_KEYS)?,
+            followers: db.open_tree(tree::FOLLOWERS)?,
+            following: db.open_tree(tree::FOLLOWING)?,
+            videos_by_url: db.open_tree(tree::VIDEOS_BY_URL)?,
+            federated_videos: db.open_tree(tree::FEDERATED_VIDEOS)?,
             db,
         })
     }

@@ -1,10 +1,13 @@
 //! Request handlers, one module per area; `crate::router` maps routes to them.
 
+pub mod activitypub;
 pub mod channels;
 pub mod config;
+pub mod discovery;
 pub mod oauth;
 pub mod pages;
 pub mod resumable;
+pub mod server_follows;
 pub mod static_files;
 pub mod tracker;
 pub mod ui;

@@ -15,6 +15,7 @@ use shoal_actors::videos::record::{Privacy, VideoKey, VideoRecord, VideoState};
 use shoal_actors::{VideoListQuery, VideoSort};
 use std::fmt::Write;
 
+use crate::error::ApiError;
 use crate::html::{self, escape, page, script_json};
 use crate::json::video::resolution_label;
 use crate::state::AppState;
@@ -57,11 +58,33 @@ pub async fn watch_short(State(state): State<AppState>, Path(id): Path<String>) 
     watch_page(&state, &id)
 }
 
-/// `GET /videos/watch/{uuid}`. `headers` is where content negotiation will branch:
-/// ActivityPub clients asking for `application/activity+json` get the video object.
+/// `GET /videos/watch/{uuid}`, with content negotiation: servers asking for
+/// `application/activity+json` (or `application/ld+json` with the ActivityStreams
+/// profile) get the `Video` object; browsers get the watch page.
 pub async fn watch(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let _accept = headers.get(header::ACCEPT);
+    let accept = headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()).unwrap_or_default();
+    if shoal_protocol::activitypub::accept_prefers_activity(accept) {
+        return video_object(&state, &id);
+    }
     watch_page(&state, &id)
+}
+
+/// The `Video` object of a local video; a remote video redirects to its origin.
+fn video_object(state: &AppState, id: &str) -> Response {
+    use crate::handlers::activitypub::{activity_json, ap_error};
+    let video = VideoKey::parse(id).and_then(|key| state.shoal.get_video(&key).ok().flatten());
+    let Some(video) = video else { return ApiError::not_found("video not found").into_response() };
+    if let Some(remote) = &video.remote {
+        return match HeaderValue::from_str(&remote.url) {
+            Ok(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
+            Err(_) => ApiError::not_found("video not found").into_response(),
+        };
+    }
+    match state.shoal.activitypub().video_document(&video) {
+        Ok(Some(doc)) => activity_json(&doc),
+        Ok(None) => ApiError::not_found("video not found").into_response(),
+        Err(err) => ap_error(err).into_response(),
+    }
 }
 
 /// The watch page of video `id` (uuid or shortUUID), or a 404 page.
