@@ -8,8 +8,10 @@
 //! - [`range`]: HTTP `Range` / `If-Range` decisions for the web seed.
 //! - [`y4m`]: YUV4MPEG2 stream headers and frames.
 //! - [`tracker`]: the swarm peer table and the HTTP and WebTorrent tracker messages.
+//! - [`delivery_backoff`]: the federation delivery schedule of one host (backoff, breaker).
 
 pub mod bencode;
+pub mod delivery_backoff;
 pub mod magnet;
 pub mod range;
 pub mod short_uuid;
