@@ -38,6 +38,7 @@ pub mod tree {
     pub const VIDEOS_BY_SHORT: &str = "videos_by_short";
     pub const VIDEOS_BY_INFO_HASH: &str = "videos_by_info_hash";
     pub const JOBS: &str = "jobs";
+    pub const DELIVERIES: &str = "deliveries";
     pub const META: &str = "meta";
 }
 
@@ -46,6 +47,7 @@ pub mod counter {
     pub const USER_ID: &str = "counter/user_id";
     pub const CHANNEL_ID: &str = "counter/channel_id";
     pub const VIDEO_ID: &str = "counter/video_id";
+    pub const DELIVERY_SEQ: &str = "counter/delivery_seq";
 }
 
 /// The opened database and its trees. Cheap to clone (sled handles are reference counted).
@@ -76,6 +78,8 @@ pub struct Store {
     pub videos_by_info_hash: sled::Tree,
     /// `height BE ++ video id BE -> JobRecord` (the durable transcode queue)
     pub jobs: sled::Tree,
+    /// `host ++ 0x00 ++ u64 BE sequence -> DeliveryRecord` (the federation delivery queue)
+    pub deliveries: sled::Tree,
     /// counters and flags
     pub meta: sled::Tree,
 }
@@ -120,6 +124,7 @@ impl Store {
             videos_by_short: db.open_tree(tree::VIDEOS_BY_SHORT)?,
             videos_by_info_hash: db.open_tree(tree::VIDEOS_BY_INFO_HASH)?,
             jobs: db.open_tree(tree::JOBS)?,
+            deliveries: db.open_tree(tree::DELIVERIES)?,
             meta: db.open_tree(tree::META)?,
             db,
         })
