@@ -264,15 +264,15 @@ impl FederationClient {
             url::Host::Ipv6(ip) => Some(SocketAddr::new(ip.into(), port)),
             url::Host::Domain(_) => None,
         };
-        match url.scheme() {
-            "https" => {}
-            "http" if self.policy.allows_plain_http(literal) => {}
-            _ => return Err(FetchError::InsecureScheme(url.to_string())),
-        }
         if let Some(addr) = literal {
             if !self.policy.allows_socket(addr) {
                 return Err(FetchError::RefusedAddress(addr.ip().to_string()));
             }
+        }
+        match url.scheme() {
+            "https" => {}
+            "http" if self.policy.allows_plain_http(literal) => {}
+            _ => return Err(FetchError::InsecureScheme(url.to_string())),
         }
         let host_str = url.host_str().unwrap_or_default();
         Ok(match url.port() {
