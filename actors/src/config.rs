@@ -20,6 +20,7 @@ pub struct ShoalConfig {
     pub ui: UiConfig,
     pub tracker: TrackerConfig,
     pub web_seed: WebSeedConfig,
+    pub federation: FederationConfig,
 }
 
 /// Who this instance is.
@@ -278,4 +279,44 @@ pub struct WebSeedConfig {
     /// Total upload of all web-seed responses together, in bytes per second
     /// (one budget shared by every viewer; 0 = unlimited).
     pub max_upload_bytes_per_second: u64,
+}
+
+/// Outbound federation: the fetch client's limits and the delivery queue's retries.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FederationConfig {
+    /// Testing and development only: lets outbound requests reach private, loopback and
+    /// link-local addresses, and use plain `http://`. Off by default.
+    pub allow_private_addresses: bool,
+    /// Largest body read from a remote server, in bytes. Default 1 MiB.
+    pub fetch_max_bytes: usize,
+    /// Time limit of a whole outbound request (redirects included), in seconds. Default 10.
+    pub fetch_timeout_secs: u64,
+    /// First retry delay of a failed delivery, in milliseconds; doubles per failure,
+    /// with jitter. Default 1000.
+    pub delivery_backoff_initial_ms: u64,
+    /// Longest retry delay of a delivery, in seconds. Default 3600.
+    pub delivery_backoff_max_secs: u64,
+    /// A delivery still failing after this many seconds is dropped. Default 172800 (two days).
+    pub delivery_max_age_secs: u64,
+    /// Consecutive failures after which a host is considered dead (circuit open;
+    /// 0 = never). Default 10.
+    pub circuit_breaker_failures: u32,
+    /// How long a dead host is left alone before one probe, in seconds. Default 600.
+    pub circuit_breaker_open_secs: u64,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        Self {
+            allow_private_addresses: false,
+            fetch_max_bytes: 1 << 20,
+            fetch_timeout_secs: 10,
+            delivery_backoff_initial_ms: 1_000,
+            delivery_backoff_max_secs: 3_600,
+            delivery_max_age_secs: 172_800,
+            circuit_breaker_failures: 10,
+            circuit_breaker_open_secs: 600,
+        }
+    }
 }

@@ -6,6 +6,7 @@
 use crate::accounts::Accounts;
 use crate::config::ShoalConfig;
 use crate::error::{StartError, VideoError};
+use crate::federation::{Federation, FederationClient, FederationMetrics, FederationShared, NoSigner, RequestSigner};
 use crate::housekeeping;
 use crate::media;
 use crate::metrics::ActorMetrics;
@@ -49,6 +50,7 @@ struct Inner {
     supervisors: Supervisors,
     metrics: ActorMetrics,
     tracker: Tracker,
+    federation: Federation,
     generated_admin_password: Option<String>,
     /// Serialises quota checks with the uploads they admit.
     create_lock: tokio::sync::Mutex<()>,
@@ -62,7 +64,15 @@ impl Shoal {
     /// first start (password from config, else random and returned by
     /// [`Shoal::generated_admin_password`]), spawns the supervisors, and resumes unfinished
     /// transcodes found in sled.
+    ///
+    /// Outbound federation requests are refused until a signer is installed: use
+    /// [`Shoal::start_with_signer`] to run a federating node.
     pub async fn start(config: ShoalConfig) -> Result<Shoal, StartError> {
+        Shoal::start_with_signer(config, Arc::new(NoSigner)).await
+    }
+
+    /// [`Shoal::start`], with the HTTP Signatures signer of outbound federation requests.
+    pub async fn start_with_signer(config: ShoalConfig, signer: Arc<dyn RequestSigner>) -> Result<Shoal, StartError> {
         let config = Arc::new(config);
         startup::create_dirs(&config)?;
         let cleared = startup::clear_tmp(&config.tmp_dir())?;
@@ -78,11 +88,15 @@ impl Shoal {
         let metrics = ActorMetrics::default();
         let indexed = repo::rebuild_info_hash_index(&store)?;
         let tracker_shared = Arc::new(TrackerShared::new(config.tracker.clone(), TrackerMetrics::default()));
+        let client = FederationClient::new(&config.federation, signer, FederationMetrics::default(), Vec::new())
+            .map_err(|e| StartError::Spawn(format!("federation client: {e}")))?;
+        let federation_shared = FederationShared::new(config.federation.clone(), store.clone(), client);
         let args = NodeSupervisorArgs {
             store: store.clone(),
             config: config.clone(),
             metrics: metrics.clone(),
             tracker: tracker_shared.clone(),
+            federation: federation_shared.clone(),
         };
         let (node, _) = Actor::spawn(None, NodeSupervisor, args)
             .await
@@ -100,6 +114,7 @@ impl Shoal {
                 videos.call(|reply| VideoSupervisorMsg::Ensure { uuid: *uuid, reply }, Some(ACTOR_CALL_TIMEOUT)).await;
         }
         let tracker = Tracker::new(tracker_shared, supervisors.clone());
+        let federation = Federation::new(federation_shared, supervisors.clone());
         let housekeeping = housekeeping::spawn(accounts.clone(), housekeeping::TOKEN_PURGE_INTERVAL).abort_handle();
         tracing::info!(data_dir = %config.storage.data_dir.display(), resumed_videos = resume.len(), indexed_files = indexed,
             cleared_temp_files = cleared, "shoal actors started");
@@ -112,6 +127,7 @@ impl Shoal {
                 supervisors,
                 metrics,
                 tracker,
+                federation,
                 generated_admin_password,
                 create_lock: tokio::sync::Mutex::new(()),
                 housekeeping,
@@ -322,6 +338,11 @@ impl Shoal {
     /// The BitTorrent tracker (HTTP and WebSocket), for the web edge.
     pub fn tracker(&self) -> &Tracker {
         &self.inner.tracker
+    }
+
+    /// Outbound federation: the delivery queue and the fetch client.
+    pub fn federation(&self) -> &Federation {
+        &self.inner.federation
     }
 
     /// The running child supervisors (diagnostics and supervision tests).

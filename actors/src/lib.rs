@@ -4,13 +4,14 @@
 //! the account service ([`accounts`]), and the actor tree rooted at the
 //! [`node_supervisor`]: one `VideoActor` per video under a `VideoSupervisor`
 //! ([`videos`]) and a `TranscodeSupervisor` running `TranscodeJob` actors
-//! ([`transcode`]) over the [`media`] pipeline
+//! ([`transcode`]) over the [`media`] pipeline, and outbound [`federation`]
 //! (see `../shared/DESIGN.md`).
 
 pub mod accounts;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod federation;
 pub mod handle;
 mod housekeeping;
 pub mod media;

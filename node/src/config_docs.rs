@@ -111,6 +111,35 @@ const DOCS: &[KeyDoc] = &[
         "Total upload of all web-seed responses, bytes per second, one budget shared by all viewers (0 = unlimited).",
         None,
     ),
+    (
+        "federation",
+        "allow_private_addresses",
+        "Testing and development only: outbound federation may reach private, loopback and link-local\n\
+      addresses and use plain http://. Env SHOAL_ALLOW_PRIVATE_ADDRESSES=1.",
+        None,
+    ),
+    ("federation", "fetch_max_bytes", "Largest body read from a remote server, in bytes (default 1 MiB).", None),
+    ("federation", "fetch_timeout_secs", "Time limit of a whole outbound request, redirects included, in seconds.", None),
+    (
+        "federation",
+        "delivery_backoff_initial_ms",
+        "First retry delay of a failed delivery in milliseconds; doubles per failure, with jitter.",
+        None,
+    ),
+    ("federation", "delivery_backoff_max_secs", "Longest retry delay of a delivery, in seconds.", None),
+    (
+        "federation",
+        "delivery_max_age_secs",
+        "A delivery still failing after this many seconds is dropped (default two days).",
+        None,
+    ),
+    (
+        "federation",
+        "circuit_breaker_failures",
+        "Consecutive failures after which a host is considered dead and left alone (0 = never).",
+        None,
+    ),
+    ("federation", "circuit_breaker_open_secs", "How long a dead host is left alone before one probe, in seconds.", None),
 ];
 
 /// Keys whose value is secret: printed commented out, never in clear.

@@ -38,6 +38,7 @@ pub mod tree {
     pub const VIDEOS_BY_SHORT: &str = "videos_by_short";
     pub const VIDEOS_BY_INFO_HASH: &str = "videos_by_info_hash";
     pub const JOBS: &str = "jobs";
+    pub const DELIVERIES: &str = "deliveries";
     pub const META: &str = "meta";
     pub const ACTOR_KEYS: &str = "actor_keys";
     pub const REMOTE_ACTORS: &str = "remote_actors";
@@ -53,6 +54,7 @@ pub mod counter {
     pub const USER_ID: &str = "counter/user_id";
     pub const CHANNEL_ID: &str = "counter/channel_id";
     pub const VIDEO_ID: &str = "counter/video_id";
+    pub const DELIVERY_SEQ: &str = "counter/delivery_seq";
 }
 
 /// The opened database and its trees. Cheap to clone (sled handles are reference counted).
@@ -83,6 +85,8 @@ pub struct Store {
     pub videos_by_info_hash: sled::Tree,
     /// `height BE ++ video id BE -> JobRecord` (the durable transcode queue)
     pub jobs: sled::Tree,
+    /// `host ++ 0x00 ++ u64 BE sequence -> DeliveryRecord` (the federation delivery queue)
+    pub deliveries: sled::Tree,
     /// counters and flags
     pub meta: sled::Tree,
     /// `local actor path ("accounts/root") -> PKCS#8 PEM` of its RSA key
@@ -141,6 +145,7 @@ impl Store {
             videos_by_short: db.open_tree(tree::VIDEOS_BY_SHORT)?,
             videos_by_info_hash: db.open_tree(tree::VIDEOS_BY_INFO_HASH)?,
             jobs: db.open_tree(tree::JOBS)?,
+            deliveries: db.open_tree(tree::DELIVERIES)?,
             meta: db.open_tree(tree::META)?,
             actor_keys: db.open_tree(tree::ACTOR_KEYS)?,
             remote_actors: db.open_tree(tree::REMOTE_ACTORS)?,
