@@ -20,6 +20,7 @@ pub struct ShoalConfig {
     pub ui: UiConfig,
     pub tracker: TrackerConfig,
     pub web_seed: WebSeedConfig,
+    pub social: SocialConfig,
 }
 
 /// Who this instance is.
@@ -182,6 +183,24 @@ pub struct UiConfig {
 impl Default for UiConfig {
     fn default() -> Self {
         Self { dir: PathBuf::from("web/ui") }
+    }
+}
+
+/// Comments, ratings and views.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SocialConfig {
+    /// A client IP counts one view per video per this many seconds (PeerTube does similar).
+    pub views_dedup_secs: u64,
+    /// Seconds between writes of the buffered view counts to the store.
+    pub view_flush_interval_secs: u64,
+    /// (IP, video) pairs remembered for deduplication at most; the oldest are forgotten first.
+    pub views_dedup_max_entries: usize,
+}
+
+impl Default for SocialConfig {
+    fn default() -> Self {
+        Self { views_dedup_secs: 3_600, view_flush_interval_secs: 10, views_dedup_max_entries: 100_000 }
     }
 }
 

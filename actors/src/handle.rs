@@ -10,6 +10,7 @@ use crate::housekeeping;
 use crate::media;
 use crate::metrics::ActorMetrics;
 use crate::node_supervisor::{NodeMsg, NodeSupervisor, NodeSupervisorArgs, SupervisorRefs, Supervisors};
+use crate::social::Social;
 use crate::startup;
 use crate::store::{counter, Store};
 use crate::tracker::{Tracker, TrackerMetrics, TrackerShared};
@@ -44,6 +45,9 @@ struct Inner {
     config: Arc<ShoalConfig>,
     store: Store,
     accounts: Accounts,
+    social: Social,
+    /// The periodic write of buffered view counts; stopped (after a last write) at shutdown.
+    view_flusher: tokio::task::AbortHandle,
     node: ActorRef<NodeMsg>,
     /// The current child supervisors (replaced when the node supervisor restarts one).
     supervisors: Supervisors,
@@ -100,6 +104,10 @@ impl Shoal {
                 videos.call(|reply| VideoSupervisorMsg::Ensure { uuid: *uuid, reply }, Some(ACTOR_CALL_TIMEOUT)).await;
         }
         let tracker = Tracker::new(tracker_shared, supervisors.clone());
+        let social = Social::new(store.clone(), accounts.clone(), config.public_url(), &config.social);
+        let view_flusher = social
+            .spawn_view_flusher(Duration::from_secs(config.social.view_flush_interval_secs.max(1)))
+            .abort_handle();
         let housekeeping = housekeeping::spawn(accounts.clone(), housekeeping::TOKEN_PURGE_INTERVAL).abort_handle();
         tracing::info!(data_dir = %config.storage.data_dir.display(), resumed_videos = resume.len(), indexed_files = indexed,
             cleared_temp_files = cleared, "shoal actors started");
@@ -108,6 +116,8 @@ impl Shoal {
                 config,
                 store,
                 accounts,
+                social,
+                view_flusher,
                 node,
                 supervisors,
                 metrics,
@@ -126,6 +136,10 @@ impl Shoal {
             return;
         }
         self.inner.housekeeping.abort();
+        self.inner.view_flusher.abort();
+        if let Err(e) = self.inner.social.flush_views().await {
+            tracing::error!(error = %e, "writing the last view counts at shutdown failed");
+        }
         let transcoder = self.supervisors().transcoder;
         let _ = transcoder.call(TranscodeMsg::Shutdown, Some(ACTOR_CALL_TIMEOUT)).await;
         let deadline = Instant::now() + SHUTDOWN_GRACE;
@@ -146,6 +160,11 @@ impl Shoal {
     /// The configuration the node runs with.
     pub fn config(&self) -> &ShoalConfig {
         &self.inner.config
+    }
+
+    /// Comments, ratings and views.
+    pub fn social(&self) -> &Social {
+        &self.inner.social
     }
 
     /// The admin password generated on this (first) start, if one was.
@@ -284,6 +303,9 @@ impl Shoal {
             .await;
         repo::remove(store, &record)?;
         queue::remove_video(store, id)?;
+        if let Err(e) = self.inner.social.forget_video(id) {
+            tracing::warn!(video = %uuid, error = %e, "removing the video's comments and ratings failed");
+        }
         store.flush().await?;
 
         let media = self.media_dir();
@@ -349,6 +371,7 @@ impl Drop for Inner {
     /// or flushed here; sled flushes on its own when its last handle drops.
     fn drop(&mut self) {
         self.housekeeping.abort();
+        self.view_flusher.abort();
         if !self.stopped.swap(true, Ordering::SeqCst) {
             self.node.stop(Some("handle dropped".into()));
         }

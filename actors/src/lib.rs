@@ -17,6 +17,7 @@ pub mod media;
 pub mod metrics;
 pub mod node_supervisor;
 mod restart_budget;
+pub mod social;
 mod staging;
 mod startup;
 pub mod store;
@@ -26,5 +27,5 @@ pub mod transcode;
 pub mod videos;
 
 pub use config::ShoalConfig;
-pub use error::{AccountError, StartError, VideoError};
+pub use error::{AccountError, SocialError, StartError, VideoError};
 pub use handle::{Shoal, VideoListQuery, VideoSort};

@@ -27,6 +27,14 @@ pub fn job_key(height: u32, video_id: u64) -> [u8; 12] {
     key
 }
 
+/// Key of a comment in a video's index: `video id BE ++ comment id BE`.
+pub fn video_comment_key(video_id: u64, comment_id: u64) -> [u8; 16] {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&video_id.to_be_bytes());
+    key[8..].copy_from_slice(&comment_id.to_be_bytes());
+    key
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

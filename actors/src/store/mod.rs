@@ -38,6 +38,10 @@ pub mod tree {
     pub const VIDEOS_BY_SHORT: &str = "videos_by_short";
     pub const VIDEOS_BY_INFO_HASH: &str = "videos_by_info_hash";
     pub const JOBS: &str = "jobs";
+    pub const COMMENTS: &str = "comments";
+    pub const COMMENTS_BY_VIDEO: &str = "comments_by_video";
+    pub const COMMENTS_BY_URL: &str = "comments_by_url";
+    pub const RATINGS: &str = "ratings";
     pub const META: &str = "meta";
 }
 
@@ -46,6 +50,7 @@ pub mod counter {
     pub const USER_ID: &str = "counter/user_id";
     pub const CHANNEL_ID: &str = "counter/channel_id";
     pub const VIDEO_ID: &str = "counter/video_id";
+    pub const COMMENT_ID: &str = "counter/comment_id";
 }
 
 /// The opened database and its trees. Cheap to clone (sled handles are reference counted).
@@ -76,6 +81,14 @@ pub struct Store {
     pub videos_by_info_hash: sled::Tree,
     /// `height BE ++ video id BE -> JobRecord` (the durable transcode queue)
     pub jobs: sled::Tree,
+    /// `u64 BE comment id -> CommentRecord`
+    pub comments: sled::Tree,
+    /// `video id BE ++ comment id BE -> ()` (a video's comments in creation order)
+    pub comments_by_video: sled::Tree,
+    /// `ActivityPub id (url) -> u64 BE comment id` (idempotent remote comments)
+    pub comments_by_url: sled::Tree,
+    /// `video id BE ++ rater key -> Rating` (see `social::ratings`)
+    pub ratings: sled::Tree,
     /// counters and flags
     pub meta: sled::Tree,
 }
@@ -120,6 +133,10 @@ impl Store {
             videos_by_short: db.open_tree(tree::VIDEOS_BY_SHORT)?,
             videos_by_info_hash: db.open_tree(tree::VIDEOS_BY_INFO_HASH)?,
             jobs: db.open_tree(tree::JOBS)?,
+            comments: db.open_tree(tree::COMMENTS)?,
+            comments_by_video: db.open_tree(tree::COMMENTS_BY_VIDEO)?,
+            comments_by_url: db.open_tree(tree::COMMENTS_BY_URL)?,
+            ratings: db.open_tree(tree::RATINGS)?,
             meta: db.open_tree(tree::META)?,
             db,
         })
