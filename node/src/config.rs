@@ -9,7 +9,8 @@
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use shoal_actors::config::{
-    AdminConfig, InstanceConfig, LimitsConfig, StorageConfig, TrackerConfig, TranscodingConfig, UiConfig, WebSeedConfig,
+    AdminConfig, InstanceConfig, LimitsConfig, SocialConfig, StorageConfig, TrackerConfig, TranscodingConfig, UiConfig,
+    WebSeedConfig,
 };
 use shoal_actors::ShoalConfig;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -33,6 +34,7 @@ pub struct NodeConfig {
     pub tracker: TrackerConfig,
     pub web_seed: WebSeedConfig,
     pub ui: UiConfig,
+    pub social: SocialConfig,
     pub tls: TlsConfig,
 }
 
@@ -67,6 +69,7 @@ impl Default for NodeConfig {
             tracker: actors.tracker,
             web_seed: actors.web_seed,
             ui: actors.ui,
+            social: actors.social,
             tls: TlsConfig::default(),
         }
     }
@@ -107,6 +110,7 @@ impl NodeConfig {
             tracker: self.tracker.clone(),
             web_seed: self.web_seed.clone(),
             ui: self.ui.clone(),
+            social: self.social.clone(),
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Request handlers, one module per area; `crate::router` maps routes to them.
 
 pub mod channels;
+pub mod comments;
 pub mod config;
 pub mod oauth;
 pub mod pages;
+pub mod ratings;
 pub mod resumable;
 pub mod static_files;
 pub mod tracker;
@@ -11,6 +13,7 @@ pub mod ui;
 pub mod upload;
 pub mod users;
 pub mod videos;
+pub mod views;
 
 use axum::http::Uri;
 
