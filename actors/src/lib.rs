@@ -8,6 +8,7 @@
 //! (see `../shared/DESIGN.md`).
 
 pub mod accounts;
+pub mod activitypub;
 pub mod clock;
 pub mod config;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod media;
 pub mod metrics;
 pub mod node_supervisor;
 mod restart_budget;
+pub mod social;
 mod staging;
 mod startup;
 pub mod store;
@@ -27,5 +29,5 @@ pub mod transcode;
 pub mod videos;
 
 pub use config::ShoalConfig;
-pub use error::{AccountError, StartError, VideoError};
+pub use error::{AccountError, SocialError, StartError, VideoError};
 pub use handle::{Shoal, VideoListQuery, VideoSort};

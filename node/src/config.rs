@@ -9,7 +9,8 @@
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use shoal_actors::config::{
-    AdminConfig, FederationConfig, InstanceConfig, LimitsConfig, StorageConfig, TrackerConfig, TranscodingConfig, UiConfig, WebSeedConfig,
+    AdminConfig, FederationConfig, InstanceConfig, LimitsConfig, SocialConfig, StorageConfig, TrackerConfig,
+    TranscodingConfig, UiConfig, WebSeedConfig,
 };
 use shoal_actors::ShoalConfig;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -34,6 +35,7 @@ pub struct NodeConfig {
     pub web_seed: WebSeedConfig,
     pub ui: UiConfig,
     pub federation: FederationConfig,
+    pub social: SocialConfig,
     pub tls: TlsConfig,
 }
 
@@ -69,6 +71,7 @@ impl Default for NodeConfig {
             web_seed: actors.web_seed,
             ui: actors.ui,
             federation: actors.federation,
+            social: actors.social,
             tls: TlsConfig::default(),
         }
     }
@@ -110,6 +113,7 @@ impl NodeConfig {
             web_seed: self.web_seed.clone(),
             ui: self.ui.clone(),
             federation: self.federation.clone(),
+            social: self.social.clone(),
         }
     }
 }

@@ -98,6 +98,14 @@ const DOCS: &[KeyDoc] = &[
         "Testing aid, leave unset: an announce whose peer id starts with this makes its swarm actor fail.",
         Some("\"-FAIL-\""),
     ),
+    ("social", "views_dedup_secs", "A client IP counts one view per video per this many seconds.", None),
+    ("social", "view_flush_interval_secs", "Seconds between writes of the buffered view counts to the store.", None),
+    (
+        "social",
+        "views_dedup_max_entries",
+        "(IP, video) pairs remembered for view deduplication at most; the oldest are forgotten first.",
+        None,
+    ),
     (
         "tls",
         "cert",

@@ -5,15 +5,15 @@
 //! `limits.max_upload_bytes` and the uploader's quota.
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use shoal_actors::Shoal;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::handlers::{
-    activitypub, channels, config, discovery, not_found, oauth, pages, resumable, server_follows, static_files,
-    tracker, ui, upload, users, videos,
+    activitypub, channels, comments, config, discovery, not_found, oauth, pages, ratings, resumable, server_follows,
+    static_files, tracker, ui, upload, users, videos, views,
 };
 use crate::metrics;
 use crate::state::AppState;
@@ -51,6 +51,12 @@ pub fn router(shoal: Shoal) -> Router {
         .route("/api/v1/server/following", get(server_follows::following).post(server_follows::follow))
         .route("/api/v1/server/following/{target}", delete(server_follows::unfollow))
         .route("/api/v1/server/followers", get(server_follows::followers))
+        .route("/api/v1/videos/{id}/comment-threads", get(comments::list_threads).post(comments::create_thread))
+        .route("/api/v1/videos/{id}/comment-threads/{thread_id}", get(comments::get_thread))
+        .route("/api/v1/videos/{id}/comments/{comment_id}", post(comments::reply).delete(comments::delete))
+        .route("/api/v1/videos/{id}/rate", put(ratings::rate))
+        .route("/api/v1/users/me/videos/{id}/rating", get(ratings::my_rating))
+        .route("/api/v1/videos/{id}/views", post(views::add_view))
         .layer(DefaultBodyLimit::max(SMALL_BODY_LIMIT))
         .merge(uploads)
         .fallback(not_found)

@@ -86,7 +86,7 @@ impl ActivityPub {
 
     /// Starts the publisher and installs the hook that federates comments, ratings and views.
     pub fn start(&self) {
-        self.ctx.social.set_hook(Arc::new(super::social_hook::FederatingHook { ctx: self.ctx.clone() }));
+        self.ctx.social.set_hook(Arc::new(super::social_hook::FederatingHook::start(self.ctx.clone())));
         publisher::spawn(self.ctx.clone());
     }
 

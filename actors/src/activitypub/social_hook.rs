@@ -3,7 +3,8 @@
 //! video's origin when the video is remote, or to the video's followers when it is ours
 //! (and to the author of the comment it answers); a rating of a remote video goes to its
 //! origin as Like / Dislike / Undo; views of remote videos go to the origin as one `View`
-//! per video and flush interval carrying the count.
+//! per video and flush interval carrying the count. A crash between storing a change and
+//! queueing its activity loses that activity (the queue itself survives crashes).
 
 use super::urls::INSTANCE_ACTOR_NAME;
 use super::{follows, ApServiceError, Ctx};
@@ -13,41 +14,66 @@ use serde_json::json;
 use shoal_protocol::activitypub::activity::{self, ActivityKind};
 use shoal_protocol::activitypub::note::NoteObject;
 use shoal_protocol::activitypub::PUBLIC;
+use tokio::sync::mpsc;
 
-/// The hook installed into the social service.
+/// One local change to federate.
+enum Change {
+    Comment { video: VideoRecord, comment: CommentRecord, deleted: bool },
+    Rating { video: VideoRecord, account_id: u64, old: Rating, new: Rating },
+    Views { video: VideoRecord, count: u64 },
+}
+
+/// The hook installed into the social service. Changes are federated one at a time, in
+/// the order they happened, by one task: deliveries to a host keep that order.
 pub struct FederatingHook {
-    pub ctx: Ctx,
+    tx: mpsc::UnboundedSender<Change>,
 }
 
 impl FederatingHook {
-    fn run(&self, what: &'static str, work: impl std::future::Future<Output = Result<(), ApServiceError>> + Send + 'static) {
+    /// The hook and its worker task.
+    pub fn start(ctx: Ctx) -> FederatingHook {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Change>();
         tokio::spawn(async move {
-            if let Err(err) = work.await {
-                tracing::warn!(error = %err, what, "federating a local change");
+            while let Some(change) = rx.recv().await {
+                let (what, result) = match change {
+                    Change::Comment { video, comment, deleted } => {
+                        ("comment", send_comment(&ctx, &video, &comment, deleted).await)
+                    }
+                    Change::Rating { video, account_id, old, new } => {
+                        ("rating", send_rating(&ctx, &video, account_id, old, new).await)
+                    }
+                    Change::Views { video, count } => ("views", send_views(&ctx, &video, count).await),
+                };
+                if let Err(err) = result {
+                    tracing::warn!(error = %err, what, "federating a local change");
+                }
             }
         });
+        FederatingHook { tx }
+    }
+
+    fn send(&self, change: Change) {
+        if self.tx.send(change).is_err() {
+            tracing::warn!("the federation worker has stopped; a local change is not federated");
+        }
     }
 }
 
 impl SocialHook for FederatingHook {
     fn comment_created(&self, video: &VideoRecord, comment: &CommentRecord) {
-        let (ctx, video, comment) = (self.ctx.clone(), video.clone(), comment.clone());
-        self.run("comment", async move { send_comment(&ctx, &video, &comment, false).await });
+        self.send(Change::Comment { video: video.clone(), comment: comment.clone(), deleted: false });
     }
 
     fn comment_deleted(&self, video: &VideoRecord, comment: &CommentRecord) {
-        let (ctx, video, comment) = (self.ctx.clone(), video.clone(), comment.clone());
-        self.run("comment deletion", async move { send_comment(&ctx, &video, &comment, true).await });
+        self.send(Change::Comment { video: video.clone(), comment: comment.clone(), deleted: true });
     }
 
     fn rating_changed(&self, video: &VideoRecord, account_id: u64, old: Rating, new: Rating) {
-        let (ctx, video) = (self.ctx.clone(), video.clone());
-        self.run("rating", async move { send_rating(&ctx, &video, account_id, old, new).await });
+        self.send(Change::Rating { video: video.clone(), account_id, old, new });
     }
 
     fn views_flushed(&self, video: &VideoRecord, count: u64) {
-        let (ctx, video) = (self.ctx.clone(), video.clone());
-        self.run("views", async move { send_views(&ctx, &video, count).await });
+        self.send(Change::Views { video: video.clone(), count });
     }
 }
 

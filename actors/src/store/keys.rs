@@ -61,6 +61,14 @@ pub fn read_delivery_key(bytes: &[u8]) -> Result<(String, u64), StoreError> {
     Ok((host.to_string(), read_id(super::tree::DELIVERIES, seq)?))
 }
 
+/// Key of a comment in a video's index: `video id BE ++ comment id BE`.
+pub fn video_comment_key(video_id: u64, comment_id: u64) -> [u8; 16] {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&video_id.to_be_bytes());
+    key[8..].copy_from_slice(&comment_id.to_be_bytes());
+    key
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

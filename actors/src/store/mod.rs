@@ -39,6 +39,10 @@ pub mod tree {
     pub const VIDEOS_BY_INFO_HASH: &str = "videos_by_info_hash";
     pub const JOBS: &str = "jobs";
     pub const DELIVERIES: &str = "deliveries";
+    pub const COMMENTS: &str = "comments";
+    pub const COMMENTS_BY_VIDEO: &str = "comments_by_video";
+    pub const COMMENTS_BY_URL: &str = "comments_by_url";
+    pub const RATINGS: &str = "ratings";
     pub const META: &str = "meta";
     pub const ACTOR_KEYS: &str = "actor_keys";
     pub const REMOTE_ACTORS: &str = "remote_actors";
@@ -55,6 +59,7 @@ pub mod counter {
     pub const CHANNEL_ID: &str = "counter/channel_id";
     pub const VIDEO_ID: &str = "counter/video_id";
     pub const DELIVERY_SEQ: &str = "counter/delivery_seq";
+    pub const COMMENT_ID: &str = "counter/comment_id";
 }
 
 /// The opened database and its trees. Cheap to clone (sled handles are reference counted).
@@ -87,6 +92,14 @@ pub struct Store {
     pub jobs: sled::Tree,
     /// `host ++ 0x00 ++ u64 BE sequence -> DeliveryRecord` (the federation delivery queue)
     pub deliveries: sled::Tree,
+    /// `u64 BE comment id -> CommentRecord`
+    pub comments: sled::Tree,
+    /// `video id BE ++ comment id BE -> ()` (a video's comments in creation order)
+    pub comments_by_video: sled::Tree,
+    /// `ActivityPub id (url) -> u64 BE comment id` (idempotent remote comments)
+    pub comments_by_url: sled::Tree,
+    /// `video id BE ++ rater key -> Rating` (see `social::ratings`)
+    pub ratings: sled::Tree,
     /// counters and flags
     pub meta: sled::Tree,
     /// `local actor path ("accounts/root") -> PKCS#8 PEM` of its RSA key
@@ -146,6 +159,10 @@ impl Store {
             videos_by_info_hash: db.open_tree(tree::VIDEOS_BY_INFO_HASH)?,
             jobs: db.open_tree(tree::JOBS)?,
             deliveries: db.open_tree(tree::DELIVERIES)?,
+            comments: db.open_tree(tree::COMMENTS)?,
+            comments_by_video: db.open_tree(tree::COMMENTS_BY_VIDEO)?,
+            comments_by_url: db.open_tree(tree::COMMENTS_BY_URL)?,
+            ratings: db.open_tree(tree::RATINGS)?,
             meta: db.open_tree(tree::META)?,
             actor_keys: db.open_tree(tree::ACTOR_KEYS)?,
             remote_actors: db.open_tree(tree::REMOTE_ACTORS)?,

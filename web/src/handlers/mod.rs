@@ -2,10 +2,12 @@
 
 pub mod activitypub;
 pub mod channels;
+pub mod comments;
 pub mod config;
 pub mod discovery;
 pub mod oauth;
 pub mod pages;
+pub mod ratings;
 pub mod resumable;
 pub mod server_follows;
 pub mod static_files;
@@ -14,6 +16,7 @@ pub mod ui;
 pub mod upload;
 pub mod users;
 pub mod videos;
+pub mod views;
 
 use axum::http::Uri;
 

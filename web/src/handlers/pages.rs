@@ -122,17 +122,26 @@ fn watch_page(state: &AppState, id: &str) -> Response {
 
 /// A video with at least one transcoded file.
 fn is_playable(video: &VideoRecord) -> bool {
-    video.state == VideoState::Published && !video.files.is_empty()
+    let remote_files = video.remote.as_ref().is_some_and(|r| !r.files.is_empty());
+    video.state == VideoState::Published && (!video.files.is_empty() || remote_files)
+}
+
+/// The thumbnail's URL: local, or the origin's for a remote video.
+fn thumbnail_url(video: &VideoRecord, folder: &str) -> Option<String> {
+    match &video.remote {
+        Some(remote) => remote.thumbnail_url.clone(),
+        None => video.thumbnail.as_ref().map(|t| format!("/lazy-static/{folder}/{t}")),
+    }
 }
 
 /// One entry of the home page's list.
 fn video_card(video: &VideoRecord) -> String {
     let name = escape(&video.name);
     let href = format!("/w/{}", escape(&video.short_uuid));
-    let thumb = match &video.thumbnail {
+    let thumb = match thumbnail_url(video, "thumbnails") {
         Some(t) => format!(
-            "<img src=\"/lazy-static/thumbnails/{}\" alt=\"\" width=\"280\" height=\"158\" loading=\"lazy\">",
-            escape(t)
+            "<img src=\"{}\" alt=\"\" width=\"280\" height=\"158\" loading=\"lazy\">",
+            escape(&t)
         ),
         None => "<span class=\"no-thumb\" aria-hidden=\"true\"></span>".to_owned(),
     };
@@ -173,24 +182,47 @@ struct PlayerFile {
 
 impl PlayerData {
     fn new(public_url: &str, video: &VideoRecord, bundle: bool) -> PlayerData {
+        // A remote video plays from its origin: its web seed, torrents and trackers.
+        let (files, trackers) = match &video.remote {
+            Some(remote) => (
+                remote
+                    .files
+                    .iter()
+                    .rev()
+                    .map(|f| PlayerFile {
+                        resolution: f.resolution,
+                        size: f.size,
+                        file_url: f.url.clone(),
+                        torrent_url: f.torrent_url.clone(),
+                        magnet_uri: f.magnet_uri.clone(),
+                        info_hash: f.info_hash.clone(),
+                    })
+                    .collect(),
+                remote.trackers.iter().filter(|t| t.starts_with("ws")).cloned().collect(),
+            ),
+            None => (
+                video
+                    .files
+                    .iter()
+                    .rev()
+                    .map(|f| PlayerFile {
+                        resolution: f.resolution,
+                        size: f.size,
+                        file_url: format!("{public_url}/static/web-videos/{}", f.filename),
+                        torrent_url: format!("{public_url}/lazy-static/torrents/{}", f.torrent_filename),
+                        magnet_uri: f.magnet_uri.clone(),
+                        info_hash: f.info_hash.clone(),
+                    })
+                    .collect(),
+                vec![ws_tracker_url(public_url)],
+            ),
+        };
         PlayerData {
             uuid: video.uuid.to_string(),
             name: video.name.clone(),
             duration: video.source.duration_secs,
-            files: video
-                .files
-                .iter()
-                .rev()
-                .map(|f| PlayerFile {
-                    resolution: f.resolution,
-                    size: f.size,
-                    file_url: format!("{public_url}/static/web-videos/{}", f.filename),
-                    torrent_url: format!("{public_url}/lazy-static/torrents/{}", f.torrent_filename),
-                    magnet_uri: f.magnet_uri.clone(),
-                    info_hash: f.info_hash.clone(),
-                })
-                .collect(),
-            trackers: vec![ws_tracker_url(public_url)],
+            files,
+            trackers,
             web_torrent: bundle.then_some(super::ui::BUNDLE_PATH),
             service_worker: super::ui::SERVICE_WORKER_PATH,
             service_worker_scope: "/",
@@ -200,7 +232,7 @@ impl PlayerData {
 
 /// The watch page's `<main>`: player, P2P statistics, description and files.
 fn watch_body(video: &VideoRecord, data: &PlayerData, json: &str) -> String {
-    let poster = video.thumbnail.as_ref().map(|t| format!(" poster=\"/lazy-static/previews/{}\"", escape(t)));
+    let poster = thumbnail_url(video, "previews").map(|t| format!(" poster=\"{}\"", escape(&t)));
     let mut body = String::with_capacity(4096);
     let _ = write!(
         body,
