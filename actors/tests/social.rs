@@ -11,8 +11,7 @@ use shoal_actors::accounts::{Accounts, NewUser, Role};
 use shoal_actors::config::{LimitsConfig, SocialConfig};
 use shoal_actors::media::Probe;
 use shoal_actors::social::{
-    AddOutcome, CommentAuthor, CommentRecord, Rating, RemoteAuthor, RemoteDeleteOutcome, Social, SocialHook,
-    ThreadSort,
+    AddOutcome, CommentAuthor, CommentRecord, Rating, RemoteAuthor, RemoteDeleteOutcome, Social, SocialHook, ThreadSort,
 };
 use shoal_actors::store::{counter, Store};
 use shoal_actors::videos::{create, repo, NewVideo, Privacy, VideoDetails, VideoRecord};
@@ -201,7 +200,14 @@ async fn text_rules_and_disabled_comments() {
     assert!(matches!(f.social.create_thread(closed.id, 2, "hello").await, Err(SocialError::CommentsDisabled)));
     let outcome = f
         .social
-        .add_remote_comment(closed.id, "https://m.example/1", &format!("x/videos/watch/{}", closed.uuid), "hi", remote("a"), None)
+        .add_remote_comment(
+            closed.id,
+            "https://m.example/1",
+            &format!("x/videos/watch/{}", closed.uuid),
+            "hi",
+            remote("a"),
+            None,
+        )
         .await;
     assert!(matches!(outcome, Err(SocialError::CommentsDisabled)));
     assert!(matches!(f.social.create_thread(4242, 2, "hello").await, Err(SocialError::VideoNotFound)));
@@ -250,7 +256,14 @@ async fn remote_comments_are_idempotent_and_deleted_only_by_their_author() {
     let note = "https://mastodon.example/users/alice/statuses/1";
     let added = f
         .social
-        .add_remote_comment(video.id, note, &video_url, "hello", remote("alice"), Some("2024-05-01T12:00:00+02:00".into()))
+        .add_remote_comment(
+            video.id,
+            note,
+            &video_url,
+            "hello",
+            remote("alice"),
+            Some("2024-05-01T12:00:00+02:00".into()),
+        )
         .await
         .expect("add");
     let AddOutcome::Added(root) = added else { panic!("expected Added, got {added:?}") };
@@ -286,7 +299,10 @@ async fn remote_comments_are_idempotent_and_deleted_only_by_their_author() {
     let gone = f.social.delete_remote_comment(note, &alice).await.expect("delete");
     assert!(matches!(gone, RemoteDeleteOutcome::Deleted(ref c) if c.is_deleted() && c.text.is_empty()));
     assert_eq!(f.social.delete_remote_comment(note, &alice).await.expect("again"), RemoteDeleteOutcome::AlreadyDeleted);
-    assert!(matches!(f.social.delete_remote_comment("https://nowhere/1", &alice).await, Err(SocialError::CommentNotFound)));
+    assert!(matches!(
+        f.social.delete_remote_comment("https://nowhere/1", &alice).await,
+        Err(SocialError::CommentNotFound)
+    ));
     assert!(f.heard.take().is_empty());
 }
 

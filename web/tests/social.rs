@@ -296,3 +296,59 @@ async fn views_count_once_per_ip_and_appear_after_a_flush() {
     assert_eq!(node.get(&format!("/api/v1/videos/{id}"), None).await.json()["views"], 3);
     node.shoal.shutdown().await;
 }
+
+#[tokio::test]
+async fn buffered_views_are_written_at_shutdown_and_comments_survive_a_restart() {
+    let node = start().await;
+    let admin = node.admin_token().await;
+    let channel = node.get("/api/v1/users/me", Some(&admin)).await.json()["videoChannels"][0]["id"].as_u64();
+    let (id, _) = upload(&node, &admin, channel.expect("channel"), true).await;
+    let views = format!("/api/v1/videos/{id}/views");
+    view_from(&node, &views, "192.0.2.1", "").await;
+    view_from(&node, &views, "192.0.2.2", "").await;
+    let threads = format!("/api/v1/videos/{id}/comment-threads");
+    node.post_json(&threads, Some(&admin), &json!({"text": "kept"})).await;
+    node.shoal.shutdown().await;
+    let Node { dir, shoal, app } = node;
+    drop(app);
+    drop(shoal);
+
+    let shoal = shoal_actors::Shoal::start(common::test_config(dir.path())).await.expect("restart");
+    let again = Node { app: shoal_web::router(shoal.clone()), shoal, dir };
+    assert_eq!(again.get(&format!("/api/v1/videos/{id}"), None).await.json()["views"], 2);
+    let list = again.get(&threads, None).await.json();
+    assert_eq!((list["total"].as_u64(), list["data"][0]["text"].as_str()), (Some(1), Some("kept")));
+    again.shoal.shutdown().await;
+}
+
+#[tokio::test]
+async fn private_videos_hide_their_comments() {
+    let node = start().await;
+    let (_, alice, channel) = node.create_user("alice", -1).await;
+    let (_, bob, _) = node.create_user("bob", -1).await;
+    let video = tiny_y4m(3);
+    let channel = channel.to_string();
+    let answer = node
+        .upload(
+            Some(&alice),
+            &[
+                Part::Field("name", "private one"),
+                Part::Field("channelId", &channel),
+                Part::Field("privacy", "3"),
+                Part::File("videofile", "v.y4m", &video),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", String::from_utf8_lossy(&answer.body));
+    let id = answer.json()["video"]["id"].as_u64().expect("id");
+    let threads = format!("/api/v1/videos/{id}/comment-threads");
+    assert_eq!(node.post_json(&threads, Some(&alice), &json!({"text": "note to self"})).await.status, StatusCode::OK);
+    node.get(&threads, None).await.assert_error(401, None);
+    node.get(&threads, Some(&bob)).await.assert_error(403, None);
+    node.post_json(&threads, Some(&bob), &json!({"text": "hi"})).await.assert_error(403, None);
+    send_json(&node, Method::PUT, &format!("/api/v1/videos/{id}/rate"), Some(&bob), &json!({"rating": "like"}))
+        .await
+        .assert_error(403, None);
+    assert_eq!(node.get(&threads, Some(&alice)).await.json()["total"], 1);
+    node.shoal.shutdown().await;
+}

@@ -89,7 +89,7 @@ impl RemoteAuthor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AddOutcome {
     /// Stored as a new comment.
-    Added(CommentRecord),
+    Added(Box<CommentRecord>),
     /// A comment with this url exists already; nothing changed.
     AlreadyKnown,
     /// `in_reply_to_url` is neither the video nor a known comment of it; nothing changed.
@@ -101,7 +101,7 @@ pub enum AddOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemoteDeleteOutcome {
     /// Soft-deleted now.
-    Deleted(CommentRecord),
+    Deleted(Box<CommentRecord>),
     /// It was deleted before; nothing changed.
     AlreadyDeleted,
 }
@@ -141,7 +141,7 @@ mod tests {
         fn remote_ids_are_stable_and_js_safe(url in ".{0,200}") {
             let id = author(&url).numeric_id();
             prop_assert_eq!(id, author(&url).numeric_id());
-            prop_assert!(id >= 1 << 52 && id < 1 << 53);
+            prop_assert!((1 << 52..1 << 53).contains(&id));
         }
 
         #[test]

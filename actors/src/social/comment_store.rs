@@ -20,8 +20,8 @@ pub fn insert_new(store: &Store, record: &CommentRecord) -> Result<Inserted, Sto
     let bytes = codec::encode(record)?;
     let id = keys::id_key(record.id);
     let by_video = keys::video_comment_key(record.video_id, record.id);
-    let result = (&store.comments, &store.comments_by_video, &store.comments_by_url).transaction(
-        |(comments, index, urls)| {
+    let result =
+        (&store.comments, &store.comments_by_video, &store.comments_by_url).transaction(|(comments, index, urls)| {
             if urls.get(record.url.as_bytes())?.is_some() {
                 return Err(ConflictableTransactionError::Abort(()));
             }
@@ -29,8 +29,7 @@ pub fn insert_new(store: &Store, record: &CommentRecord) -> Result<Inserted, Sto
             index.insert(&by_video, &[])?;
             urls.insert(record.url.as_bytes(), &id)?;
             Ok(())
-        },
-    );
+        });
     match result {
         Ok(()) => Ok(Inserted::Stored),
         Err(TransactionError::Abort(())) => Ok(Inserted::UrlTaken),

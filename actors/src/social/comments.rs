@@ -14,7 +14,12 @@ use crate::videos::VideoRecord;
 
 impl Social {
     /// Starts a thread on a video as local account `account_id`.
-    pub async fn create_thread(&self, video_id: u64, account_id: u64, text: &str) -> Result<CommentRecord, SocialError> {
+    pub async fn create_thread(
+        &self,
+        video_id: u64,
+        account_id: u64,
+        text: &str,
+    ) -> Result<CommentRecord, SocialError> {
         self.create_local(video_id, None, account_id, text).await
     }
 
@@ -96,7 +101,13 @@ impl Social {
     }
 
     /// One page of a video's threads.
-    pub fn threads(&self, video_id: u64, start: usize, count: usize, sort: ThreadSort) -> Result<ThreadPage, SocialError> {
+    pub fn threads(
+        &self,
+        video_id: u64,
+        start: usize,
+        count: usize,
+        sort: ThreadSort,
+    ) -> Result<ThreadPage, SocialError> {
         let video = self.video(video_id)?;
         let comments = comment_store::of_video(self.store(), video_id)?;
         Ok(threads::page(comments, video.account_id, start, count, sort))
@@ -164,7 +175,7 @@ impl Social {
         match comment_store::insert_new(store, &record)? {
             Inserted::Stored => {
                 store.flush().await?;
-                Ok(AddOutcome::Added(record))
+                Ok(AddOutcome::Added(Box::new(record)))
             }
             Inserted::UrlTaken => Ok(AddOutcome::AlreadyKnown),
         }
@@ -184,7 +195,7 @@ impl Social {
         let deleted = soft_delete(comment);
         comment_store::save(self.store(), &deleted)?;
         self.store().flush().await?;
-        Ok(RemoteDeleteOutcome::Deleted(deleted))
+        Ok(RemoteDeleteOutcome::Deleted(Box::new(deleted)))
     }
 
     /// The video, if it accepts comments.

@@ -72,7 +72,13 @@ pub struct CommentTree {
 }
 
 /// The page `start..start+count` of a video's threads in `sort` order.
-pub fn page(comments: Vec<CommentRecord>, video_author: u64, start: usize, count: usize, sort: ThreadSort) -> ThreadPage {
+pub fn page(
+    comments: Vec<CommentRecord>,
+    video_author: u64,
+    start: usize,
+    count: usize,
+    sort: ThreadSort,
+) -> ThreadPage {
     let mut replies: HashMap<u64, (u64, u64)> = HashMap::new();
     for comment in comments.iter().filter(|c| !c.is_thread_root() && !c.is_deleted()) {
         let counts = replies.entry(comment.thread_id).or_default();
@@ -126,7 +132,8 @@ pub fn tree(comments: Vec<CommentRecord>, thread_id: u64, video_author: u64) -> 
         let mut next = Vec::new();
         for (id, depth, attach) in frontier {
             for &child in children.get(&id).map(Vec::as_slice).unwrap_or_default() {
-                let (child_depth, child_attach) = if depth < MAX_TREE_DEPTH { (depth + 1, id) } else { (depth, attach) };
+                let (child_depth, child_attach) =
+                    if depth < MAX_TREE_DEPTH { (depth + 1, id) } else { (depth, attach) };
                 if nodes.contains_key(&child) {
                     order.push((child, child_attach));
                     next.push((child, child_depth, child_attach));
@@ -157,4 +164,104 @@ pub fn tree(comments: Vec<CommentRecord>, thread_id: u64, video_author: u64) -> 
 
 fn leaf(comment: CommentRecord) -> CommentTree {
     CommentTree { comment, total_replies: 0, total_replies_from_video_author: 0, children: Vec::new() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::social::comment::CommentAuthor;
+    use proptest::prelude::*;
+
+    fn comment(id: u64, thread_id: u64, in_reply_to: Option<u64>, author: u64, deleted: bool) -> CommentRecord {
+        CommentRecord {
+            id,
+            url: format!("https://x.example/c/{id}"),
+            video_id: 1,
+            thread_id,
+            in_reply_to,
+            text: if deleted { String::new() } else { format!("c{id}") },
+            author: CommentAuthor::Local { account_id: author },
+            created_at: format!("2024-01-01T00:00:{:02}.000Z", id % 60),
+            updated_at: String::new(),
+            deleted_at: deleted.then(|| "2024-01-02T00:00:00.000Z".to_owned()),
+        }
+    }
+
+    #[test]
+    fn sorts_parse_like_peertube() {
+        assert_eq!(ThreadSort::parse("-createdAt"), Some(ThreadSort::CreatedAtDesc));
+        assert_eq!(ThreadSort::parse("totalReplies"), Some(ThreadSort::TotalRepliesAsc));
+        assert_eq!(ThreadSort::parse("-likes"), None);
+    }
+
+    #[test]
+    fn a_long_chain_is_capped_in_depth_and_keeps_every_comment() {
+        let mut comments = vec![comment(1, 1, None, 9, false)];
+        for id in 2..=500 {
+            comments.push(comment(id, 1, Some(id - 1), 9, false));
+        }
+        let root = tree(comments, 1, 9).expect("root");
+        assert_eq!(root.total_replies, 499);
+        assert_eq!(root.total_replies_from_video_author, 499);
+        let (mut depth, mut node, mut seen) = (0, &root, 1);
+        while let Some(last) = node.children.last() {
+            seen += node.children.len();
+            depth += 1;
+            node = last;
+        }
+        assert_eq!(depth, MAX_TREE_DEPTH);
+        assert_eq!(seen, 500);
+        assert_eq!(node.comment.id, 500, "the newest reply ends the deepest branch");
+    }
+
+    #[test]
+    fn siblings_are_oldest_first_and_deleted_replies_are_not_counted() {
+        let comments = vec![
+            comment(1, 1, None, 9, false),
+            comment(2, 1, Some(1), 9, false),
+            comment(3, 1, Some(1), 5, true),
+            comment(4, 1, Some(1), 5, false),
+            comment(5, 1, Some(3), 5, false),
+        ];
+        let root = tree(comments, 1, 9).expect("root");
+        let ids: Vec<u64> = root.children.iter().map(|c| c.comment.id).collect();
+        assert_eq!(ids, vec![2, 3, 4]);
+        assert_eq!((root.total_replies, root.total_replies_from_video_author), (3, 1));
+        assert_eq!(root.children[1].total_replies, 1);
+    }
+
+    proptest! {
+        /// Whatever the forest, the page holds `min(count, total - start)` threads, the
+        /// counts agree with the listed roots, and replies are counted per thread.
+        #[test]
+        fn pages_are_consistent(
+            shape in proptest::collection::vec((any::<bool>(), any::<bool>(), 0usize..20), 0..60),
+            start in 0usize..30,
+            count in 0usize..30,
+        ) {
+            let mut comments: Vec<CommentRecord> = Vec::new();
+            for (i, (is_root, deleted, parent)) in shape.into_iter().enumerate() {
+                let id = i as u64 + 1;
+                match comments.get(parent % comments.len().max(1)).filter(|_| !is_root) {
+                    Some(p) => comments.push(comment(id, p.thread_id, Some(p.id), 9, deleted)),
+                    None => comments.push(comment(id, id, None, 9, deleted)),
+                }
+            }
+            let live_replies = |root: u64| {
+                comments.iter().filter(|c| c.thread_id == root && c.id != root && !c.is_deleted()).count() as u64
+            };
+            let listed: Vec<&CommentRecord> = comments
+                .iter()
+                .filter(|c| c.is_thread_root() && (!c.is_deleted() || live_replies(c.id) > 0))
+                .collect();
+            let result = page(comments.clone(), 9, start, count, ThreadSort::TotalRepliesDesc);
+            prop_assert_eq!(result.total, listed.len() as u64);
+            prop_assert_eq!(result.total_not_deleted, listed.iter().filter(|c| !c.is_deleted()).count() as u64);
+            prop_assert_eq!(result.data.len(), count.min(listed.len().saturating_sub(start)));
+            for t in &result.data {
+                prop_assert_eq!(t.total_replies, live_replies(t.comment.id));
+            }
+            prop_assert!(result.data.windows(2).all(|w| w[0].total_replies >= w[1].total_replies));
+        }
+    }
 }
