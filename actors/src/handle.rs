@@ -341,11 +341,19 @@ impl Shoal {
             .await;
         repo::remove(store, &record)?;
         queue::remove_video(store, id)?;
+        if let Some(remote) = &record.remote {
+            // A remote video removed here (an admin's choice): nothing of it is on disk.
+            store.videos_by_url.remove(remote.url.as_bytes()).map_err(crate::store::StoreError::from)?;
+        }
         if let Err(e) = self.inner.social.forget_video(id) {
             tracing::warn!(video = %uuid, error = %e, "removing the video's comments and ratings failed");
         }
         store.flush().await?;
 
+        if !record.is_local() {
+            tracing::info!(video = %uuid, id, "remote video removed from this instance");
+            return Ok(());
+        }
         let media = self.media_dir();
         discard(&record.source.path).await;
         for file in &record.files {
@@ -357,6 +365,13 @@ impl Shoal {
         }
         tracing::info!(video = %uuid, id, "video deleted");
         Ok(())
+    }
+
+    /// How many videos are known (local and remote) and how many of them are local.
+    pub fn video_counts(&self) -> Result<(u64, u64), VideoError> {
+        let store = &self.inner.store;
+        let total = store.videos.len() as u64;
+        Ok((total, total.saturating_sub(store.videos_by_url.len() as u64)))
     }
 
     /// Bytes used against the account's quota (sum of its videos' source + file sizes).

@@ -70,6 +70,7 @@ pub fn registry(shoal: &shoal_actors::Shoal, web: &WebMetrics) -> Registry {
     shoal.metrics().register(&mut registry);
     shoal.tracker().metrics().register(&mut registry);
     shoal.federation().metrics().register(&mut registry);
+    shoal.activitypub().metrics().register(&mut registry);
     web.register(&mut registry);
     registry
 }

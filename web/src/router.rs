@@ -12,7 +12,7 @@ use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::handlers::{
-    activitypub, channels, comments, config, discovery, not_found, oauth, pages, ratings, resumable, server_follows,
+    activitypub, channels, comments, config, discovery, not_found, oauth, pages, ratings, resumable, server_follows, server_stats,
     static_files, tracker, ui, upload, users, videos, views,
 };
 use crate::metrics;
@@ -51,6 +51,7 @@ pub fn router(shoal: Shoal) -> Router {
         .route("/api/v1/server/following", get(server_follows::following).post(server_follows::follow))
         .route("/api/v1/server/following/{target}", delete(server_follows::unfollow))
         .route("/api/v1/server/followers", get(server_follows::followers))
+        .route("/api/v1/server/stats", get(server_stats::stats))
         .route("/api/v1/videos/{id}/comment-threads", get(comments::list_threads).post(comments::create_thread))
         .route("/api/v1/videos/{id}/comment-threads/{thread_id}", get(comments::get_thread))
         .route("/api/v1/videos/{id}/comments/{comment_id}", post(comments::reply).delete(comments::delete))

@@ -103,8 +103,8 @@ impl From<crate::AccountError> for ApServiceError {
     }
 }
 
-impl From<crate::social::SocialError> for ApServiceError {
-    fn from(err: crate::social::SocialError) -> Self {
+impl From<crate::error::SocialError> for ApServiceError {
+    fn from(err: crate::error::SocialError) -> Self {
         ApServiceError::Invalid(err.to_string())
     }
 }

@@ -188,8 +188,10 @@ async fn delete(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Activity) -> Re
     if remote_videos::remove(ctx, id).await? {
         return Ok(());
     }
-    ctx.social.delete_remote_comment(id, &actor.id)?;
-    Ok(())
+    match ctx.social.delete_remote_comment(id, &actor.id).await {
+        Ok(_) | Err(crate::error::SocialError::CommentNotFound) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
 }
 
 async fn announce(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Activity) -> Result<(), ApServiceError> {

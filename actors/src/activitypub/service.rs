@@ -166,7 +166,7 @@ impl ActivityPub {
 
     /// The `Note` of local comment `id` on video `uuid`.
     pub fn comment_document(&self, video: &VideoRecord, id: u64) -> Result<Option<Value>, ApServiceError> {
-        let Some(comment) = self.ctx.social.comment(id)? else { return Ok(None) };
+        let Some(comment) = self.ctx.social.comment(video.id, id)? else { return Ok(None) };
         if comment.video_id != video.id || comment.deleted_at.is_some() {
             return Ok(None);
         }
@@ -177,7 +177,7 @@ impl ActivityPub {
             None => self.ctx.urls.video(video.uuid),
         };
         let in_reply_to = match comment.in_reply_to {
-            Some(parent) => self.ctx.social.comment(parent)?.map(|p| p.url).unwrap_or(video_url),
+            Some(parent) => self.ctx.social.comment(video.id, parent)?.map(|p| p.url).unwrap_or(video_url),
             None => video_url,
         };
         let author = self.ctx.urls.account(&user.username);
@@ -202,7 +202,7 @@ impl ActivityPub {
         let total = match which {
             "likes" => video.likes,
             "dislikes" => video.dislikes,
-            "comments" => self.ctx.social.comment_count(video.id).unwrap_or(0),
+            "comments" => self.ctx.social.comment_count(video.id),
             "announces" => 0,
             _ => return Ok(None),
         };

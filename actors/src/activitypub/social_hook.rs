@@ -94,7 +94,7 @@ async fn send_comment(ctx: &Ctx, video: &VideoRecord, comment: &CommentRecord, d
         None => ctx.urls.video(video.uuid),
     };
     let parent = match comment.in_reply_to {
-        Some(parent_id) => ctx.social.comment(parent_id)?,
+        Some(parent_id) => ctx.social.comment(video.id, parent_id)?,
         None => None,
     };
     let in_reply_to = parent.as_ref().map_or(video_url, |p| p.url.clone());

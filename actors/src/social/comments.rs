@@ -214,9 +214,30 @@ impl Social {
 
     /// Whether `url` names the video: its local watch url, or (for a video another
     /// instance holds) any `.../videos/watch/{uuid}` url with its uuid.
+    /// True when `url` is the video's ActivityPub id: its origin's for a remote video.
     fn is_video_url(&self, video: &VideoRecord, url: &str) -> bool {
-        let local = format!("{}/videos/watch/{}", self.inner.public_url, video.uuid);
-        url == local || url.ends_with(&format!("/videos/watch/{}", video.uuid))
+        match &video.remote {
+            Some(remote) => url == remote.url,
+            None => url == format!("{}/videos/watch/{}", self.inner.public_url, video.uuid),
+        }
+    }
+
+    /// How many comments (deleted ones included) a video has.
+    pub fn comment_count(&self, video_id: u64) -> u64 {
+        comment_store::count_of_video(self.store(), video_id) as u64
+    }
+
+    /// How many comments local accounts wrote (NodeInfo's `localComments`).
+    pub fn local_comment_count(&self) -> Result<u64, SocialError> {
+        let mut count = 0;
+        for entry in self.store().comments.iter() {
+            let (_, value) = entry.map_err(crate::store::StoreError::from)?;
+            let record: CommentRecord = crate::store::codec::decode(crate::store::tree::COMMENTS, &value)?;
+            if matches!(record.author, CommentAuthor::Local { .. }) {
+                count += 1;
+            }
+        }
+        Ok(count)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod pages;
 pub mod ratings;
 pub mod resumable;
 pub mod server_follows;
+pub mod server_stats;
 pub mod static_files;
 pub mod tracker;
 pub mod ui;
