@@ -4,9 +4,9 @@
 //! Reads go straight to sled; changes to a video's state go through its actor.
 
 use crate::accounts::Accounts;
+use crate::activitypub::{ActivityPub, ActorKeys, KeySigner, LocalUrls};
 use crate::config::ShoalConfig;
 use crate::error::{StartError, VideoError};
-use crate::activitypub::{ActivityPub, ActorKeys, KeySigner, LocalUrls};
 use crate::federation::{Federation, FederationClient, FederationMetrics, FederationShared, RequestSigner};
 use crate::housekeeping;
 use crate::media;

@@ -12,8 +12,8 @@ use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::handlers::{
-    activitypub, channels, comments, config, discovery, not_found, oauth, pages, ratings, resumable, server_follows, server_stats,
-    static_files, tracker, ui, upload, users, videos, views,
+    activitypub, channels, comments, config, discovery, not_found, oauth, pages, ratings, resumable, server_follows,
+    server_stats, static_files, tracker, ui, upload, users, videos, views,
 };
 use crate::metrics;
 use crate::state::AppState;

@@ -45,7 +45,8 @@ impl ActorKeys {
         }
         let Some(pem) = self.store.actor_keys.get(path)? else { return Ok(None) };
         let pem = std::str::from_utf8(&pem).map_err(|e| ApServiceError::Internal(format!("key of {path}: {e}")))?;
-        let key = PrivateKey::from_pkcs8_pem(pem).map_err(|e| ApServiceError::Internal(format!("key of {path}: {e}")))?;
+        let key =
+            PrivateKey::from_pkcs8_pem(pem).map_err(|e| ApServiceError::Internal(format!("key of {path}: {e}")))?;
         if let Ok(mut cache) = self.cache.write() {
             cache.insert(path.to_string(), key.clone());
         }

@@ -31,11 +31,7 @@ impl ApMetrics {
             "Verified inbox activities, by type",
             self.inbox_activities.clone(),
         );
-        registry.register(
-            "activitypub_inbox_refusals",
-            "Inbox POSTs refused, by reason",
-            self.inbox_refusals.clone(),
-        );
+        registry.register("activitypub_inbox_refusals", "Inbox POSTs refused, by reason", self.inbox_refusals.clone());
     }
 
     pub fn inbox_received(&self, kind: &str) {

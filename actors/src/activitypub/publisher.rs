@@ -143,10 +143,8 @@ struct Audience {
 
 fn audience(ctx: &Ctx, account_path: &str, channel_path: &str, public: bool) -> Result<Audience, ApServiceError> {
     let paths = vec![format!("accounts/{INSTANCE_ACTOR_NAME}"), account_path.to_string(), channel_path.to_string()];
-    let followers: Vec<String> = [account_path, channel_path]
-        .iter()
-        .map(|p| format!("{}/followers", ctx.urls.actor_id(p)))
-        .collect();
+    let followers: Vec<String> =
+        [account_path, channel_path].iter().map(|p| format!("{}/followers", ctx.urls.actor_id(p))).collect();
     let (to, cc) = if public { (vec![PUBLIC.to_string()], followers) } else { (followers, vec![PUBLIC.to_string()]) };
     Ok(Audience { to, cc, inboxes: follows::follower_inboxes(&ctx.store, &paths)? })
 }

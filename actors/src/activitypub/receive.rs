@@ -55,7 +55,8 @@ async fn follow(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Activity) -> Re
     ctx.store.flush().await?;
     let follow = json!({ "type": "Follow", "id": activity.id, "actor": actor.id, "object": target });
     let accept_id = ctx.urls.new_activity(target, "accept");
-    let accept = activity::build(ActivityKind::Accept, &accept_id, target, follow, &[actor.id.clone()], &[]);
+    let accept =
+        activity::build(ActivityKind::Accept, &accept_id, target, follow, std::slice::from_ref(&actor.id), &[]);
     ctx.deliver(&accept_id, &accept, &path, vec![actor.inbox.clone()]).await?;
     tracing::info!(follower = %actor.id, followed = %target, "new follower");
     Ok(())
@@ -147,7 +148,9 @@ async fn create_or_update(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Activ
             replies::receive_note(ctx, actor, note).await
         }
         Some("Video") => {
-            if !follows::follows_host(&ctx.store, &actor.host)? && remote_videos::by_url(ctx, object_id(activity)?)?.is_none() {
+            if !follows::follows_host(&ctx.store, &actor.host)?
+                && remote_videos::by_url(ctx, object_id(activity)?)?.is_none()
+            {
                 tracing::debug!(host = %actor.host, "video from a host this instance does not follow: ignored");
                 return Ok(());
             }

@@ -4,7 +4,7 @@
 
 use super::inbox_limit::InboxLimiter;
 use super::urls::INSTANCE_ACTOR_NAME;
-use super::{documents, follows, publisher, ApMetrics, ApServiceError, ActorKeys, Ctx, InboxRequest, LocalUrls};
+use super::{documents, follows, publisher, ActorKeys, ApMetrics, ApServiceError, Ctx, InboxRequest, LocalUrls};
 use crate::accounts::Accounts;
 use crate::clock::now_rfc3339;
 use crate::config::ShoalConfig;
@@ -258,7 +258,12 @@ impl ActivityPub {
     }
 
     /// The outbox (or `page`) of a local actor: `Create` activities of its public videos.
-    pub async fn outbox(&self, kind: LocalActorKind, name: &str, page: Option<usize>) -> Result<Option<Value>, ApServiceError> {
+    pub async fn outbox(
+        &self,
+        kind: LocalActorKind,
+        name: &str,
+        page: Option<usize>,
+    ) -> Result<Option<Value>, ApServiceError> {
         let path = Self::actor_path(kind, name);
         let actor = self.ctx.urls.actor_id(&path);
         if documents::local_actor(&self.ctx, &actor).await?.is_none() {
@@ -284,7 +289,14 @@ impl ActivityPub {
         }) {
             let object = documents::video_object(&self.ctx, video)?;
             let create_id = format!("{}/activity", object.id);
-            items.push(activity::build(ActivityKind::Create, &create_id, &object.account, object.to_object(), &[PUBLIC.to_string()], &[]));
+            items.push(activity::build(
+                ActivityKind::Create,
+                &create_id,
+                &object.account,
+                object.to_object(),
+                &[PUBLIC.to_string()],
+                &[],
+            ));
         }
         for item in &mut items {
             if let Value::Object(map) = item {
@@ -340,8 +352,17 @@ impl ActivityPub {
             created_at: now_rfc3339(),
         };
         follows::put_following(&self.ctx.store, &record)?;
-        let doc = activity::build(ActivityKind::Follow, &follow_id, &me, json!(actor.id), &[actor.id.clone()], &[]);
-        self.ctx.deliver(&follow_id, &doc, &format!("accounts/{INSTANCE_ACTOR_NAME}"), vec![actor.inbox.clone()]).await?;
+        let doc = activity::build(
+            ActivityKind::Follow,
+            &follow_id,
+            &me,
+            json!(actor.id),
+            std::slice::from_ref(&actor.id),
+            &[],
+        );
+        self.ctx
+            .deliver(&follow_id, &doc, &format!("accounts/{INSTANCE_ACTOR_NAME}"), vec![actor.inbox.clone()])
+            .await?;
         tracing::info!(target = %actor.id, "follow sent");
         Ok(())
     }
@@ -357,7 +378,7 @@ impl ActivityPub {
         let me = self.ctx.urls.instance_actor();
         let undo_id = self.ctx.urls.new_activity(&me, "undo");
         let follow = json!({ "type": "Follow", "id": record.follow_id, "actor": me, "object": record.actor });
-        let doc = activity::build(ActivityKind::Undo, &undo_id, &me, follow, &[record.actor.clone()], &[]);
+        let doc = activity::build(ActivityKind::Undo, &undo_id, &me, follow, std::slice::from_ref(&record.actor), &[]);
         if let Ok(actor) = super::remote_actors::get(&self.ctx, &record.actor).await {
             self.ctx.deliver(&undo_id, &doc, &format!("accounts/{INSTANCE_ACTOR_NAME}"), vec![actor.inbox]).await?;
         }
@@ -392,7 +413,9 @@ impl ActivityPub {
             .enumerate()
             .map(|(i, f)| {
                 let cached = super::remote_actors::cached(&self.ctx, &f.actor).ok().flatten();
-                let name = cached.map(|a| a.preferred_username).unwrap_or_else(|| f.actor.rsplit('/').next().unwrap_or_default().to_string());
+                let name = cached
+                    .map(|a| a.preferred_username)
+                    .unwrap_or_else(|| f.actor.rsplit('/').next().unwrap_or_default().to_string());
                 FollowEntry {
                     id: i as u64 + 1,
                     follower: FollowSide { name, host: f.host, url: f.actor },
@@ -442,8 +465,8 @@ fn split_handle(target: &str) -> Result<(String, String), ApServiceError> {
         None => (INSTANCE_ACTOR_NAME.to_string(), target.to_string()),
     };
     let host = host.to_ascii_lowercase();
-    let valid_host = !host.is_empty()
-        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    let valid_host =
+        !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
     if name.is_empty() || !valid_host {
         return Err(ApServiceError::Invalid(format!("{target:?} is not a host or name@host")));
     }

@@ -31,11 +31,7 @@ impl RequestSigner for KeySigner {
     ) -> Result<(), String> {
         let actor = key_id.split('#').next().unwrap_or(key_id);
         let path = self.urls.actor_path(actor).ok_or_else(|| format!("{key_id} is not a local key"))?;
-        let key = self
-            .keys
-            .get(&path)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no key for {path}"))?;
+        let key = self.keys.get(&path).map_err(|e| e.to_string())?.ok_or_else(|| format!("no key for {path}"))?;
         http_signatures::sign_request(self.scheme, method, uri, headers, body, key_id, &key, unix_secs())
             .map_err(|e| e.to_string())
     }

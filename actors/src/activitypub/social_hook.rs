@@ -18,9 +18,9 @@ use tokio::sync::mpsc;
 
 /// One local change to federate.
 enum Change {
-    Comment { video: VideoRecord, comment: CommentRecord, deleted: bool },
-    Rating { video: VideoRecord, account_id: u64, old: Rating, new: Rating },
-    Views { video: VideoRecord, count: u64 },
+    Comment { video: Box<VideoRecord>, comment: Box<CommentRecord>, deleted: bool },
+    Rating { video: Box<VideoRecord>, account_id: u64, old: Rating, new: Rating },
+    Views { video: Box<VideoRecord>, count: u64 },
 }
 
 /// The hook installed into the social service. Changes are federated one at a time, in
@@ -61,19 +61,27 @@ impl FederatingHook {
 
 impl SocialHook for FederatingHook {
     fn comment_created(&self, video: &VideoRecord, comment: &CommentRecord) {
-        self.send(Change::Comment { video: video.clone(), comment: comment.clone(), deleted: false });
+        self.send(Change::Comment {
+            video: Box::new(video.clone()),
+            comment: Box::new(comment.clone()),
+            deleted: false,
+        });
     }
 
     fn comment_deleted(&self, video: &VideoRecord, comment: &CommentRecord) {
-        self.send(Change::Comment { video: video.clone(), comment: comment.clone(), deleted: true });
+        self.send(Change::Comment {
+            video: Box::new(video.clone()),
+            comment: Box::new(comment.clone()),
+            deleted: true,
+        });
     }
 
     fn rating_changed(&self, video: &VideoRecord, account_id: u64, old: Rating, new: Rating) {
-        self.send(Change::Rating { video: video.clone(), account_id, old, new });
+        self.send(Change::Rating { video: Box::new(video.clone()), account_id, old, new });
     }
 
     fn views_flushed(&self, video: &VideoRecord, count: u64) {
-        self.send(Change::Views { video: video.clone(), count });
+        self.send(Change::Views { video: Box::new(video.clone()), count });
     }
 }
 
@@ -84,7 +92,12 @@ async fn origin_inbox(ctx: &Ctx, video: &VideoRecord) -> Result<Option<String>, 
     Ok(Some(actor.delivery_inbox().to_string()))
 }
 
-async fn send_comment(ctx: &Ctx, video: &VideoRecord, comment: &CommentRecord, deleted: bool) -> Result<(), ApServiceError> {
+async fn send_comment(
+    ctx: &Ctx,
+    video: &VideoRecord,
+    comment: &CommentRecord,
+    deleted: bool,
+) -> Result<(), ApServiceError> {
     let CommentAuthor::Local { account_id } = &comment.author else { return Ok(()) };
     let Some(user) = ctx.accounts.user(*account_id)? else { return Ok(()) };
     let author_path = format!("accounts/{}", user.username);
@@ -103,7 +116,10 @@ async fn send_comment(ctx: &Ctx, video: &VideoRecord, comment: &CommentRecord, d
         inboxes.push(inbox);
     } else {
         let (account_path, channel_path) = super::publisher::paths_of(ctx, video)?;
-        inboxes = follows::follower_inboxes(&ctx.store, &[format!("accounts/{INSTANCE_ACTOR_NAME}"), account_path, channel_path])?;
+        inboxes = follows::follower_inboxes(
+            &ctx.store,
+            &[format!("accounts/{INSTANCE_ACTOR_NAME}"), account_path, channel_path],
+        )?;
     }
     if let Some(CommentAuthor::Remote(parent_author)) = parent.as_ref().map(|p| &p.author) {
         if let Ok(actor) = super::remote_actors::get(ctx, &parent_author.actor_url).await {
@@ -134,7 +150,13 @@ async fn send_comment(ctx: &Ctx, video: &VideoRecord, comment: &CommentRecord, d
     Ok(())
 }
 
-async fn send_rating(ctx: &Ctx, video: &VideoRecord, account_id: u64, old: Rating, new: Rating) -> Result<(), ApServiceError> {
+async fn send_rating(
+    ctx: &Ctx,
+    video: &VideoRecord,
+    account_id: u64,
+    old: Rating,
+    new: Rating,
+) -> Result<(), ApServiceError> {
     let Some(remote) = &video.remote else { return Ok(()) };
     let Some(inbox) = origin_inbox(ctx, video).await? else { return Ok(()) };
     let Some(user) = ctx.accounts.user(account_id)? else { return Ok(()) };
@@ -142,9 +164,7 @@ async fn send_rating(ctx: &Ctx, video: &VideoRecord, account_id: u64, old: Ratin
     let actor = ctx.urls.actor_id(&path);
     // Stable ids per (actor, video, kind), so an Undo names what it undoes.
     let rating_id = |kind: ActivityKind| format!("{actor}/{}/{}", kind.as_str().to_ascii_lowercase(), video.uuid);
-    let rating_doc = |kind: ActivityKind| {
-        json!({ "type": kind.as_str(), "id": rating_id(kind), "actor": actor, "object": remote.url })
-    };
+    let rating_doc = |kind: ActivityKind| json!({ "type": kind.as_str(), "id": rating_id(kind), "actor": actor, "object": remote.url });
     let to = vec![remote.account.url.clone()];
     let mut activities = Vec::new();
     let undo_of = |kind: ActivityKind| {
@@ -179,7 +199,7 @@ async fn send_views(ctx: &Ctx, video: &VideoRecord, count: u64) -> Result<(), Ap
     let path = format!("accounts/{INSTANCE_ACTOR_NAME}");
     let actor = ctx.urls.instance_actor();
     let id = ctx.urls.new_activity(&actor, "view");
-    let doc = activity::view(&id, &actor, &remote.url, count, &[remote.account.url.clone()]);
+    let doc = activity::view(&id, &actor, &remote.url, count, std::slice::from_ref(&remote.account.url));
     ctx.deliver(&id, &doc, &path, vec![inbox]).await?;
     Ok(())
 }

@@ -117,7 +117,10 @@ mod tests {
         let urls = LocalUrls::new("http://127.0.0.1:9000/");
         assert_eq!(urls.host(), "127.0.0.1:9000");
         assert_eq!(urls.parse(&urls.instance_actor()), Some(LocalObject::Instance));
-        assert_eq!(urls.parse("http://127.0.0.1:9000/accounts/root#main-key"), Some(LocalObject::Account("root".into())));
+        assert_eq!(
+            urls.parse("http://127.0.0.1:9000/accounts/root#main-key"),
+            Some(LocalObject::Account("root".into()))
+        );
         assert_eq!(urls.actor_path(&urls.channel("c")).as_deref(), Some("video-channels/c"));
         let u = Uuid::new_v4();
         assert_eq!(urls.parse(&urls.video(u)), Some(LocalObject::Video(u)));

@@ -279,7 +279,7 @@ proptest! {
                 headers.insert("date", HeaderValue::from_bytes(&date).unwrap_or(HeaderValue::from_static("x")));
             }
             _ => {
-                let name = if scheme == Scheme::Rfc9421 { "signature" } else { "signature" };
+                let name = "signature";
                 let text = headers[name].to_str().expect("ascii").to_string();
                 // Flip a byte of the decoded signature, then re-encode it in place.
                 let (prefix, encoded, suffix) = if scheme == Scheme::Rfc9421 {

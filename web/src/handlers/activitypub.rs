@@ -97,7 +97,13 @@ pub async fn channel_collection(
 type InboxBody = Result<Bytes, BytesRejection>;
 
 /// `POST /inbox`.
-pub async fn shared_inbox(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap, body: InboxBody) -> Response {
+pub async fn shared_inbox(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: InboxBody,
+) -> Response {
     inbox(&state, &method, &uri, &headers, body).await
 }
 

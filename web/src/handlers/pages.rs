@@ -139,10 +139,7 @@ fn video_card(video: &VideoRecord) -> String {
     let name = escape(&video.name);
     let href = format!("/w/{}", escape(&video.short_uuid));
     let thumb = match thumbnail_url(video, "thumbnails") {
-        Some(t) => format!(
-            "<img src=\"{}\" alt=\"\" width=\"280\" height=\"158\" loading=\"lazy\">",
-            escape(&t)
-        ),
+        Some(t) => format!("<img src=\"{}\" alt=\"\" width=\"280\" height=\"158\" loading=\"lazy\">", escape(&t)),
         None => "<span class=\"no-thumb\" aria-hidden=\"true\"></span>".to_owned(),
     };
     format!(
