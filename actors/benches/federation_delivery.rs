@@ -80,9 +80,15 @@ impl RequestSigner for RsaBenchSigner {
 
 fn signer() -> (Arc<dyn RequestSigner>, &'static str) {
     let der = std::process::Command::new("openssl")
+        .stderr(std::process::Stdio::null())
         .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-outform", "DER"])
         .output();
-    match der.ok().filter(|o| o.status.success()).and_then(|o| RsaKeyPair::from_pkcs8(&o.stdout).ok()) {
+    // Depending on its version, openssl writes PKCS#8 or PKCS#1 DER here.
+    let key = der
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| RsaKeyPair::from_pkcs8(&o.stdout).or_else(|_| RsaKeyPair::from_der(&o.stdout)).ok());
+    match key {
         Some(key) => (Arc::new(RsaBenchSigner { key, rng: ring::rand::SystemRandom::new() }), "RSA-2048 (ring)"),
         None => (Arc::new(TestSigner), "test signer (no RSA: openssl missing)"),
     }

@@ -211,7 +211,12 @@ impl Actor for NodeSupervisor {
             refs.videos
         };
         let transcoder = spawn_transcoder(&myself, &state.store, &state.config, &state.metrics, &videos).await?;
-        state.supervisors.replace(SupervisorRefs { videos, transcoder, tracker: refs.tracker, federation: refs.federation });
+        state.supervisors.replace(SupervisorRefs {
+            videos,
+            transcoder,
+            tracker: refs.tracker,
+            federation: refs.federation,
+        });
         tracing::info!(child, "supervisor restarted");
         Ok(())
     }

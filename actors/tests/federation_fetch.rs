@@ -42,15 +42,21 @@ async fn big_stream() -> Response {
 async fn serve() -> SocketAddr {
     let app = Router::new()
         .route("/doc", get(doc))
-        .route("/ld", get(|| async { typed("application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"", "{}") }))
+        .route(
+            "/ld",
+            get(|| async { typed("application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"", "{}") }),
+        )
         .route("/jrd", get(|| async { typed("application/jrd+json; charset=utf-8", "{\"subject\":\"acct:a@b\"}") }))
         .route("/html", get(|| async { typed("text/html", "<html></html>") }))
         .route("/big", get(|| async { typed(AP, vec![b' '; 2 << 20]) }))
         .route("/big-stream", get(big_stream))
-        .route("/slow", get(|| async {
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            typed(AP, "{}")
-        }))
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                typed(AP, "{}")
+            }),
+        )
         .route("/redirect", get(redirect))
         .route("/loop", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop")]).into_response() }))
         .route("/missing", get(|| async { StatusCode::NOT_FOUND }));

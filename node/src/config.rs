@@ -9,7 +9,8 @@
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use shoal_actors::config::{
-    AdminConfig, FederationConfig, InstanceConfig, LimitsConfig, StorageConfig, TrackerConfig, TranscodingConfig, UiConfig, WebSeedConfig,
+    AdminConfig, FederationConfig, InstanceConfig, LimitsConfig, StorageConfig, TrackerConfig, TranscodingConfig,
+    UiConfig, WebSeedConfig,
 };
 use shoal_actors::ShoalConfig;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -125,7 +125,8 @@ impl HostSchedule {
             self.state = BreakerState::Open;
             self.next_attempt_ms = now_ms.saturating_add(self.policy.breaker_open_ms);
         } else {
-            self.next_attempt_ms = now_ms.saturating_add(retry_delay_ms(&self.policy, self.consecutive_failures, random));
+            self.next_attempt_ms =
+                now_ms.saturating_add(retry_delay_ms(&self.policy, self.consecutive_failures, random));
         }
         self.next_attempt_ms
     }
@@ -147,7 +148,13 @@ mod tests {
     use proptest::prelude::*;
 
     fn policy() -> BackoffPolicy {
-        BackoffPolicy { initial_ms: 1_000, max_ms: 60_000, max_age_ms: 86_400_000, breaker_failures: 3, breaker_open_ms: 300_000 }
+        BackoffPolicy {
+            initial_ms: 1_000,
+            max_ms: 60_000,
+            max_age_ms: 86_400_000,
+            breaker_failures: 3,
+            breaker_open_ms: 300_000,
+        }
     }
 
     #[test]

@@ -23,10 +23,9 @@ pub fn is_activity_json(value: &str) -> bool {
     let (essence, params) = parse(value);
     match essence.as_str() {
         "application/activity+json" => true,
-        "application/ld+json" => params
-            .iter()
-            .filter(|(k, _)| k == "profile")
-            .all(|(_, v)| v.split_whitespace().any(|p| p == AS_PROFILE)),
+        "application/ld+json" => {
+            params.iter().filter(|(k, _)| k == "profile").all(|(_, v)| v.split_whitespace().any(|p| p == AS_PROFILE))
+        }
         _ => false,
     }
 }

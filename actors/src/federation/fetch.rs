@@ -170,7 +170,10 @@ impl FederationClient {
         self.counted(self.post(inbox, body, key_id)).await
     }
 
-    async fn counted<T>(&self, request: impl std::future::Future<Output = Result<T, FetchError>>) -> Result<T, FetchError> {
+    async fn counted<T>(
+        &self,
+        request: impl std::future::Future<Output = Result<T, FetchError>>,
+    ) -> Result<T, FetchError> {
         let result = match tokio::time::timeout(self.timeout, request).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout),
@@ -196,11 +199,8 @@ impl FederationClient {
             let response = self.send(Method::GET, &url, headers, None, sign_as).await?;
             let status = response.status();
             if status.is_redirection() {
-                let location = response
-                    .headers()
-                    .get(LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .ok_or(FetchError::Http(status))?;
+                let location =
+                    response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).ok_or(FetchError::Http(status))?;
                 url = url.join(location).map_err(|e| FetchError::InvalidUrl(format!("redirect to {location}: {e}")))?;
                 continue;
             }

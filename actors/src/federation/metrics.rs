@@ -72,7 +72,9 @@ impl FederationMetrics {
     }
 
     pub(crate) fn set_queue_depth(&self, host: &str, depth: u64) {
-        self.queue_depth.get_or_create(&HostLabels { host: host.to_string() }).set(i64::try_from(depth).unwrap_or(i64::MAX));
+        self.queue_depth
+            .get_or_create(&HostLabels { host: host.to_string() })
+            .set(i64::try_from(depth).unwrap_or(i64::MAX));
     }
 
     pub(crate) fn delivery(&self, host: &str, outcome: DeliveryOutcome) {

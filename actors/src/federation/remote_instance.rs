@@ -169,7 +169,11 @@ impl Actor for RemoteInstanceActor {
     type State = RemoteState;
     type Arguments = RemoteArgs;
 
-    async fn pre_start(&self, myself: ActorRef<RemoteMsg>, args: RemoteArgs) -> Result<RemoteState, ActorProcessingErr> {
+    async fn pre_start(
+        &self,
+        myself: ActorRef<RemoteMsg>,
+        args: RemoteArgs,
+    ) -> Result<RemoteState, ActorProcessingErr> {
         let schedule = HostSchedule::new(args.shared.policy());
         // Creates the host's stats from a scan of its queue if this is the first use.
         args.shared.with_host(&args.host, |stats| {

@@ -88,7 +88,8 @@ impl Actor for FederationSupervisor {
         state: &mut FederationSupervisorState,
     ) -> Result<(), ActorProcessingErr> {
         for actor in state.shared.take_all() {
-            let _ = actor.stop_and_wait(Some("federation stopping".into()), Some(std::time::Duration::from_secs(15))).await;
+            let _ =
+                actor.stop_and_wait(Some("federation stopping".into()), Some(std::time::Duration::from_secs(15))).await;
         }
         Ok(())
     }

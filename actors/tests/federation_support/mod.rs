@@ -81,7 +81,8 @@ async fn inbox(
     let Some(id) = json.get("id").and_then(|v| v.as_str()) else { return StatusCode::BAD_REQUEST };
     let failing = state.fail_next.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
     if failing {
-        return StatusCode::from_u16(state.fail_status.load(Ordering::SeqCst)).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        return StatusCode::from_u16(state.fail_status.load(Ordering::SeqCst))
+            .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     }
     if state.reject.lock().unwrap().contains(id) {
         return StatusCode::BAD_REQUEST;
@@ -147,5 +148,7 @@ pub fn reserve_port() -> SocketAddr {
 
 /// An activity's JSON body.
 pub fn activity(id: &str) -> axum::body::Bytes {
-    axum::body::Bytes::from(serde_json::json!({"id": id, "type": "Create", "actor": "https://a.example/accounts/a"}).to_string())
+    axum::body::Bytes::from(
+        serde_json::json!({"id": id, "type": "Create", "actor": "https://a.example/accounts/a"}).to_string(),
+    )
 }
