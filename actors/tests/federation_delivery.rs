@@ -184,3 +184,42 @@ async fn without_a_signer_nothing_leaves_and_nothing_is_lost() {
     assert_eq!(shoal.federation().queued(), 1);
     shoal.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_federation_actors_are_replaced_and_delivery_carries_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let shoal = start(config(dir.path())).await;
+    let down = reserve_port();
+    let inbox = format!("http://{down}/inbox");
+    let sent = ids("https://origin.example/k", 5);
+    for id in &sent[..3] {
+        shoal.federation().deliver(id, activity(id), KEY, vec![inbox.clone()]).await.unwrap();
+    }
+    // A host's actor killed: its supervisor replaces it (its records are still queued).
+    let host = down.to_string();
+    let first = shoal.federation().actor(&host).expect("an actor for the host");
+    first.kill();
+    let federation = shoal.federation().clone();
+    wait("the host's actor to be replaced", Duration::from_secs(10), || {
+        federation.actor(&host).is_some_and(|a| a.get_id() != first.get_id())
+    })
+    .await;
+    // The federation supervisor killed: the node supervisor replaces it alone, and the new
+    // one starts the host's actor from the queue.
+    let before = shoal.supervisors();
+    before.federation.kill();
+    wait("the federation supervisor to be replaced", Duration::from_secs(10), || {
+        shoal.supervisors().federation.get_id() != before.federation.get_id()
+    })
+    .await;
+    let after = shoal.supervisors();
+    assert_eq!(after.tracker.get_id(), before.tracker.get_id());
+    assert_eq!(after.videos.get_id(), before.videos.get_id());
+    for id in &sent[3..] {
+        shoal.federation().deliver(id, activity(id), KEY, vec![inbox.clone()]).await.unwrap();
+    }
+    let r = Receiver::start_on(down).await;
+    assert!(shoal.federation().wait_until_delivered(Duration::from_secs(20)).await);
+    assert_eq!(r.ids_at("/inbox"), sent);
+    shoal.shutdown().await;
+}

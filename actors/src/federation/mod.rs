@@ -140,6 +140,11 @@ impl Federation {
         }
     }
 
+    /// The running actor of `host`, if any (diagnostics and supervision tests).
+    pub fn actor(&self, host: &str) -> Option<ractor::ActorRef<RemoteMsg>> {
+        self.shared.lookup(host)
+    }
+
     /// Delivery figures per host and in total.
     pub fn stats(&self) -> FederationStats {
         self.shared.stats()

@@ -105,19 +105,33 @@ impl Actor for FederationSupervisor {
                 let Some(host) = state.children.remove(&cell.get_id()) else { return Ok(()) };
                 state.shared.deregister(&host, cell.get_id());
                 tracing::warn!(%host, %error, "remote instance actor failed; restarting it");
-                // Give a failing store or host a moment instead of spinning.
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                if let Err(e) = state.spawn(&myself, &host).await {
-                    tracing::error!(%host, error = %e, "could not restart a remote instance actor");
-                }
+                state.restart(&myself, &host).await;
             }
-            SupervisionEvent::ActorTerminated(cell, _, _) => {
-                if let Some(host) = state.children.remove(&cell.get_id()) {
-                    state.shared.deregister(&host, cell.get_id());
+            // Actors never stop by themselves while the supervisor runs (its own shutdown
+            // stops them in `post_stop`, after this handler's last event): one that was
+            // stopped or killed from outside is replaced if its host still has records.
+            SupervisionEvent::ActorTerminated(cell, _, reason) => {
+                let Some(host) = state.children.remove(&cell.get_id()) else { return Ok(()) };
+                state.shared.deregister(&host, cell.get_id());
+                if matches!(queue::head(&state.shared.store, &host), Ok(Some(_))) {
+                    tracing::warn!(%host, ?reason, "remote instance actor stopped with deliveries queued; restarting it");
+                    state.restart(&myself, &host).await;
                 }
             }
             _ => {}
         }
         Ok(())
+    }
+}
+
+impl FederationSupervisorState {
+    async fn restart(&mut self, myself: &ActorRef<FederationMsg>, host: &str) {
+        {
+            // Give a failing store or host a moment instead of spinning.
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            if let Err(e) = self.spawn(myself, host).await {
+                tracing::error!(%host, error = %e, "could not restart a remote instance actor");
+            }
+        }
     }
 }
