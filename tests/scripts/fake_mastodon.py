@@ -26,8 +26,9 @@ listening, then runs until killed. Controlled over HTTP (JSON bodies):
     "date_offset_secs": shift the Date header, "tamper": signature | digest,
     "pad_bytes": add a field of that many bytes, "raw_body": send these bytes,
     "patch": a JSON object merged into the built activity.
-- POST /_control/note_chain {"depth", "in_reply_to"}: posts (stores) DEPTH notes,
-  each replying to the previous, the first to IN_REPLY_TO -> {"ids": [...]}.
+- POST /_control/note_chain {"depth", "in_reply_to", "prefix"}: posts (stores, sends
+  nowhere) DEPTH notes "PREFIX i", each replying to the previous, the first to
+  IN_REPLY_TO -> {"ids": [...]}.
 - GET /_control/received -> {"deliveries": [...], "requests": [...]}: every
   inbox POST with its headers, body, parsed activity and "verification".
 """
@@ -238,7 +239,11 @@ class FakeMastodon:
             headers[header] = value[:at] + flipped + value[at + 1:]
         elif tamper:
             raise ValueError(f"unknown tamper {tamper!r}")
-        resp = requests.post(url, data=body, headers=headers, timeout=fc.HTTP_TIMEOUT)
+        try:
+            resp = requests.post(url, data=body, headers=headers, timeout=fc.HTTP_TIMEOUT)
+        except requests.exceptions.ConnectionError as e:
+            # e.g. the server closed the connection before reading an oversized body
+            return {"status": 0, "body": f"connection error: {e}", "activity": activity, "content_type": ""}
         return {"status": resp.status_code, "body": resp.text, "activity": activity,
                 "content_type": resp.headers.get("Content-Type", "")}
 
@@ -257,10 +262,10 @@ class FakeMastodon:
         status, actor, _ = fc.signed_get(link["href"], self.actor(None))
         return {"webfinger": jrd, "actor_id": link["href"], "status": status, "actor": actor}
 
-    def note_chain(self, depth, in_reply_to):
+    def note_chain(self, depth, in_reply_to, prefix="chain"):
         actor, ids, parent = self.actor(None), [], in_reply_to
         for i in range(int(depth)):
-            note = self.note(actor, parent, f"chain {i}")
+            note = self.note(actor, parent, f"{prefix} {i}")
             self.host.store(note)
             ids.append(note["id"])
             parent = note["id"]
@@ -283,7 +288,7 @@ class FakeMastodon:
                 status, doc, headers = fc.signed_get(cmd["url"], signer, cmd.get("accept", fc.AP_ACCEPT))
                 return 200, {"status": status, "body": doc, "content_type": headers.get("Content-Type", "")}
             if path == "/_control/note_chain":
-                return 200, self.note_chain(cmd["depth"], cmd["in_reply_to"])
+                return 200, self.note_chain(cmd["depth"], cmd["in_reply_to"], cmd.get("prefix", "chain"))
             return 404, {"error": f"no control {path}"}
         except Exception as e:  # reported to the test, which fails with it
             fc.log(f"control {path} failed: {type(e).__name__}: {e}")
