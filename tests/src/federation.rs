@@ -22,13 +22,15 @@ pub const FEDERATION_TIMEOUT: Duration = Duration::from_secs(45);
 pub const PUBLISH_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A node that federates on loopback: private addresses allowed, first retry
-/// after 200 ms, retries capped at 2 s, and only the 120p rung (tiny videos).
+/// after 200 ms, retries capped at 2 s, a dead host probed again after 2 s (not
+/// 10 min), and only the 120p rung (tiny videos).
 pub fn federating() -> NodeBuilder {
     NodeBuilder::new()
         .ladder(&[120])
         .set("federation.allow_private_addresses", true)
         .set("federation.delivery_backoff_initial_ms", 200)
         .set("federation.delivery_backoff_max_secs", 2)
+        .set("federation.circuit_breaker_open_secs", 2)
 }
 
 /// `127.0.0.1:PORT`: the node's host as federation names it.

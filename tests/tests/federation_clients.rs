@@ -183,6 +183,18 @@ fn a_mastodon_account_follows_a_channel_replies_and_likes_with_cavage_and_rfc942
     w.node.assert_alive()
 }
 
+#[test]
+fn shoal_signs_with_hs2019_and_rfc9421_when_configured_and_the_libraries_verify_it() -> Result<()> {
+    for (scheme, expected) in [("hs2019", "cavage-hs2019"), ("rfc9421", "rfc9421")] {
+        let w = world(federating().set("federation.signature_scheme", scheme))?;
+        let follow = w.follow("alice", "rsa-sha256")?;
+        assert_eq!(follow.status, 202, "{}", follow.body);
+        let accept = w.wait_accept(&follow)?;
+        assert_eq!(accept["verification"]["scheme"], expected, "{accept:#}");
+    }
+    Ok(())
+}
+
 /// What the refusal test compares before and after each bad request.
 #[derive(Debug, PartialEq)]
 struct State {
