@@ -175,6 +175,7 @@ impl Shoal {
         }
         self.inner.housekeeping.abort();
         self.inner.view_flusher.abort();
+        self.inner.activitypub.stop();
         if let Err(e) = self.inner.social.flush_views().await {
             tracing::error!(error = %e, "writing the last view counts at shutdown failed");
         }
@@ -435,6 +436,7 @@ impl Drop for Inner {
     fn drop(&mut self) {
         self.housekeeping.abort();
         self.view_flusher.abort();
+        self.activitypub.stop();
         if !self.stopped.swap(true, Ordering::SeqCst) {
             self.node.stop(Some("handle dropped".into()));
         }

@@ -148,6 +148,25 @@ const DOCS: &[KeyDoc] = &[
         None,
     ),
     ("federation", "circuit_breaker_open_secs", "How long a dead host is left alone before one probe, in seconds.", None),
+    ("federation", "max_inbox_bytes", "Largest inbox POST body accepted, in bytes (larger: 413).", None),
+    (
+        "federation",
+        "inbox_requests_per_host_per_minute",
+        "Inbox POSTs accepted per sending host per minute (0 = unlimited; over it: 429).",
+        None,
+    ),
+    (
+        "federation",
+        "max_reply_depth",
+        "Parents fetched at most to place a remote reply whose parent is unknown (deeper chains are dropped).",
+        None,
+    ),
+    (
+        "federation",
+        "signature_scheme",
+        "How outgoing requests are signed: \"cavage\" (draft-cavage rsa-sha256, what Mastodon and PeerTube expect), \"hs2019\" or \"rfc9421\".",
+        None,
+    ),
 ];
 
 /// Keys whose value is secret: printed commented out, never in clear.

@@ -32,12 +32,12 @@ pub struct FederatedVideo {
     pub digest: String,
 }
 
-/// Starts the publisher: reconciles every video, then follows changes.
-pub fn spawn(ctx: Ctx) {
+/// Starts the publisher: reconciles every video, then follows changes. Returns its tasks.
+pub fn spawn(ctx: Ctx) -> Vec<tokio::task::AbortHandle> {
     let (tx, mut rx) = mpsc::unbounded_channel::<u64>();
     let mut subscriber = ctx.store.videos.watch_prefix(Vec::<u8>::new());
     // The subscriber only forwards ids: sled blocks writers when a subscriber lags.
-    tokio::spawn(async move {
+    let forwarder = tokio::spawn(async move {
         while let Some(event) = (&mut subscriber).await {
             let key = match &event {
                 sled::Event::Insert { key, .. } | sled::Event::Remove { key } => key,
@@ -49,7 +49,7 @@ pub fn spawn(ctx: Ctx) {
             }
         }
     });
-    tokio::spawn(async move {
+    let worker = tokio::spawn(async move {
         if let Err(err) = reconcile_all(&ctx).await {
             tracing::error!(error = %err, "reconciling federated videos at start-up");
         }
@@ -59,6 +59,7 @@ pub fn spawn(ctx: Ctx) {
             }
         }
     });
+    vec![forwarder.abort_handle(), worker.abort_handle()]
 }
 
 async fn reconcile_all(ctx: &Ctx) -> Result<(), ApServiceError> {

@@ -67,10 +67,18 @@ async fn accept(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Activity) -> Re
     let Some(mut record) = follows::following(&ctx.store, &actor.id)? else {
         return Err(ApServiceError::Invalid(format!("{} accepted a follow this instance did not ask for", actor.id)));
     };
-    if let Some(follow_id) = activity.object.id() {
-        if follow_id != record.follow_id && follow_id != ctx.urls.instance_actor() {
-            return Err(ApServiceError::Invalid(format!("{follow_id} is not our follow of {}", actor.id)));
+    // The object is our Follow: its id, or the Follow embedded (some servers give it a
+    // new id but keep our actor and their own as its object).
+    let ours = match &activity.object {
+        ObjectRef::Id(id) => *id == record.follow_id,
+        ObjectRef::Embedded(follow) => {
+            activity.object.id() == Some(record.follow_id.as_str())
+                || (follow.get("actor").and_then(Value::as_str) == Some(ctx.urls.instance_actor().as_str())
+                    && follow.get("object").and_then(shoal_protocol::activitypub::json_id) == Some(actor.id.as_str()))
         }
+    };
+    if !ours {
+        return Err(ApServiceError::Invalid(format!("not an answer to our follow of {}", actor.id)));
     }
     record.state = follows::FollowState::Accepted;
     follows::put_following(&ctx.store, &record)?;

@@ -53,6 +53,30 @@ pub struct FollowEntry {
 #[derive(Clone)]
 pub struct ActivityPub {
     ctx: Ctx,
+    tasks: Arc<Tasks>,
+}
+
+/// The service's long-running tasks (publisher, federating hook); they hold the store, so
+/// they are aborted when the last clone of the service goes away or at [`ActivityPub::stop`].
+#[derive(Default)]
+struct Tasks(std::sync::Mutex<Vec<tokio::task::AbortHandle>>);
+
+impl Tasks {
+    fn abort_all(&self) {
+        let handles = match self.0.lock() {
+            Ok(mut handles) => std::mem::take(&mut *handles),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        };
+        for handle in handles {
+            handle.abort();
+        }
+    }
+}
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        self.abort_all();
+    }
 }
 
 impl ActivityPub {
@@ -81,13 +105,26 @@ impl ActivityPub {
                 remote_video_lock: Arc::default(),
                 refetched: Arc::default(),
             },
+            tasks: Arc::default(),
         }
     }
 
     /// Starts the publisher and installs the hook that federates comments, ratings and views.
     pub fn start(&self) {
-        self.ctx.social.set_hook(Arc::new(super::social_hook::FederatingHook::start(self.ctx.clone())));
-        publisher::spawn(self.ctx.clone());
+        let (hook, worker) = super::social_hook::FederatingHook::start(self.ctx.clone());
+        self.ctx.social.set_hook(Arc::new(hook));
+        let mut handles = publisher::spawn(self.ctx.clone());
+        handles.push(worker);
+        match self.tasks.0.lock() {
+            Ok(mut tasks) => tasks.extend(handles),
+            Err(poisoned) => poisoned.into_inner().extend(handles),
+        }
+    }
+
+    /// Stops the background tasks (shutdown): local changes are no longer federated.
+    pub fn stop(&self) {
+        self.ctx.social.set_hook(Arc::new(crate::social::NoopHook));
+        self.tasks.abort_all();
     }
 
     pub fn urls(&self) -> &LocalUrls {

@@ -31,9 +31,9 @@ pub struct FederatingHook {
 
 impl FederatingHook {
     /// The hook and its worker task.
-    pub fn start(ctx: Ctx) -> FederatingHook {
+    pub fn start(ctx: Ctx) -> (FederatingHook, tokio::task::AbortHandle) {
         let (tx, mut rx) = mpsc::unbounded_channel::<Change>();
-        tokio::spawn(async move {
+        let worker = tokio::spawn(async move {
             while let Some(change) = rx.recv().await {
                 let (what, result) = match change {
                     Change::Comment { video, comment, deleted } => {
@@ -49,7 +49,7 @@ impl FederatingHook {
                 }
             }
         });
-        FederatingHook { tx }
+        (FederatingHook { tx }, worker.abort_handle())
     }
 
     fn send(&self, change: Change) {

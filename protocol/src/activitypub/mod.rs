@@ -25,6 +25,7 @@ mod json;
 
 pub use activity::{Activity, ActivityKind, ObjectRef};
 pub use actor::{ActorKind, LocalActor, RemoteActor};
+pub use json::id_of as json_id;
 pub use origin::{host_of, same_host};
 
 /// The special collection meaning "everyone".
