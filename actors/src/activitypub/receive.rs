@@ -57,7 +57,7 @@ async fn follow(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Activity) -> Re
     let accept_id = ctx.urls.new_activity(target, "accept");
     let accept =
         activity::build(ActivityKind::Accept, &accept_id, target, follow, std::slice::from_ref(&actor.id), &[]);
-    ctx.deliver(&accept_id, &accept, &path, vec![actor.inbox.clone()]).await?;
+    ctx.deliver(&accept_id, &accept, &path, vec![actor.delivery_inbox().to_string()]).await?;
     tracing::info!(follower = %actor.id, followed = %target, "new follower");
     Ok(())
 }
