@@ -87,6 +87,21 @@ impl ApiClient {
         self.authed(self.http.get(self.url(path))).send().with_context(|| format!("GET {path}"))
     }
 
+    /// POST of a JSON body with the client's token, whatever the answer.
+    pub fn post_json(&self, path: &str, body: &Value) -> Result<Response> {
+        self.authed(self.http.post(self.url(path))).json(body).send().with_context(|| format!("POST {path}"))
+    }
+
+    /// PUT of a JSON body with the client's token, whatever the answer.
+    pub fn put_json(&self, path: &str, body: &Value) -> Result<Response> {
+        self.authed(self.http.put(self.url(path))).json(body).send().with_context(|| format!("PUT {path}"))
+    }
+
+    /// DELETE with the client's token, whatever the answer.
+    pub fn delete(&self, path: &str) -> Result<Response> {
+        self.authed(self.http.delete(self.url(path))).send().with_context(|| format!("DELETE {path}"))
+    }
+
     /// GET that must answer 200 with JSON.
     pub fn get_json(&self, path: &str) -> Result<Value> {
         let resp = self.get(path)?;

@@ -4,7 +4,9 @@
 //! ([`verify`]), run external tools with time limits ([`tools`]), and make
 //! network namespaces where browsers use WebRTC ([`netns`]) and watch pages
 //! in Chromium there ([`browser`]), beside the reference WebTorrent stack
-//! ([`reference_stack`]).
+//! ([`reference_stack`]); nodes that federate ([`federation`]) and a fake
+//! Mastodon host signing and verifying with independent Python libraries
+//! ([`fake_mastodon`]).
 //!
 //! The tests need the release `shoal` binary (`cargo build --release
 //! --workspace --all-targets`, done by `scripts/test.sh`) and the tools that
@@ -12,6 +14,8 @@
 
 pub mod browser;
 pub mod client;
+pub mod fake_mastodon;
+pub mod federation;
 pub mod media;
 pub mod netns;
 pub mod node;

@@ -1,5 +1,5 @@
 //! Locating the binaries the tests drive (the release `shoal`, Debian's
-//! python3, the npm-installed peertube-cli) and running commands with a time
+//! python3, the venv's python, the npm-installed peertube-cli) and running commands with a time
 //! limit while capturing their output.
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -41,6 +41,21 @@ pub fn tests_dir() -> PathBuf {
 /// Debian's Python, which has the libtorrent binding.
 pub fn system_python() -> PathBuf {
     PathBuf::from("/usr/bin/python3")
+}
+
+/// `tests/.venv/bin/python`: the venv with the federation test clients (httpsig,
+/// http-message-signatures, bovine; pinned in `tests/requirements.txt`), made by
+/// `scripts/setup.sh`. The federation scripts in `tests/scripts/` run only with it.
+pub fn venv_python() -> Result<PathBuf> {
+    let python = tests_dir().join(".venv/bin/python");
+    if !python.exists() {
+        bail!(
+            "{} is missing: the federation tests need the Python venv with httpsig, \
+             http-message-signatures and bovine — run `bash scripts/setup.sh`",
+            python.display()
+        );
+    }
+    Ok(python)
 }
 
 /// `tests/node_modules/.bin/peertube-cli`, installed by `scripts/setup.sh`.
