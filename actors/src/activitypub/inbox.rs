@@ -25,7 +25,14 @@ pub async fn receive(ctx: &Ctx, request: InboxRequest<'_>) -> Result<(), ApServi
     if request.body.len() > ctx.config.federation.max_inbox_bytes {
         return Err(ApServiceError::TooLarge(ctx.config.federation.max_inbox_bytes));
     }
-    let signed = http_signatures::parse_signed_request(request.method, request.uri, request.host, request.headers)
+    // RFC 9421's `@target-uri` and `@scheme` need the absolute URI the sender used: this
+    // instance's scheme, the Host it addressed, the path it posted to.
+    let scheme = if ctx.urls.base().starts_with("https://") { "https" } else { "http" };
+    let path = request.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let absolute: http::Uri = format!("{scheme}://{}{path}", request.host)
+        .parse()
+        .map_err(|_| ApServiceError::Invalid(format!("bad Host header {:?}", request.host)))?;
+    let signed = http_signatures::parse_signed_request(request.method, &absolute, request.host, request.headers)
         .map_err(signature_error)?;
     let key_host = host_of(signed.key_id())
         .ok_or_else(|| ApServiceError::Signature(format!("key id {:?} is not a URL", signed.key_id())))?;
