@@ -129,19 +129,37 @@ pub fn comments(client: &ApiClient, uuid: &str) -> Result<Vec<Comment>> {
             .get_json(&format!("/api/v1/videos/{uuid}/comment-threads?start={}&count=100&sort=createdAt", out.len()))?;
         let data = page["data"].as_array().ok_or_else(|| anyhow!("comment-threads without data: {page}"))?;
         for c in data {
-            out.push(Comment {
-                id: c["id"].as_u64().ok_or_else(|| anyhow!("comment without numeric id: {c}"))?,
-                text: c["text"].as_str().unwrap_or_default().to_string(),
-                account_name: c["account"]["name"].as_str().unwrap_or_default().to_string(),
-                account_host: c["account"]["host"].as_str().unwrap_or_default().to_string(),
-                created_at: c["createdAt"].as_str().unwrap_or_default().to_string(),
-            });
+            out.push(comment_of(c)?);
         }
         let total = page["total"].as_u64().unwrap_or(0) as usize;
         if data.is_empty() || out.len() >= total {
             return Ok(out);
         }
     }
+}
+
+/// Every comment of a video, replies included: each thread's tree
+/// (`GET /api/v1/videos/{uuid}/comment-threads/{id}`, `{comment, children}`) walked.
+pub fn all_comments(client: &ApiClient, uuid: &str) -> Result<Vec<Comment>> {
+    let mut out = Vec::new();
+    for thread in comments(client, uuid)? {
+        let mut stack = vec![client.get_json(&format!("/api/v1/videos/{uuid}/comment-threads/{}", thread.id))?];
+        while let Some(node) = stack.pop() {
+            out.push(comment_of(&node["comment"])?);
+            stack.extend(node["children"].as_array().into_iter().flatten().cloned());
+        }
+    }
+    Ok(out)
+}
+
+fn comment_of(c: &Value) -> Result<Comment> {
+    Ok(Comment {
+        id: c["id"].as_u64().ok_or_else(|| anyhow!("comment without numeric id: {c}"))?,
+        text: c["text"].as_str().unwrap_or_default().to_string(),
+        account_name: c["account"]["name"].as_str().unwrap_or_default().to_string(),
+        account_host: c["account"]["host"].as_str().unwrap_or_default().to_string(),
+        created_at: c["createdAt"].as_str().unwrap_or_default().to_string(),
+    })
 }
 
 /// `PUT /api/v1/videos/{uuid}/rate {"rating"}` (like, dislike, none), which must answer 204.
