@@ -20,6 +20,8 @@ pub struct ShoalConfig {
     pub ui: UiConfig,
     pub tracker: TrackerConfig,
     pub web_seed: WebSeedConfig,
+    pub federation: FederationConfig,
+    pub social: SocialConfig,
 }
 
 /// Who this instance is.
@@ -185,6 +187,24 @@ impl Default for UiConfig {
     }
 }
 
+/// Comments, ratings and views.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SocialConfig {
+    /// A client IP counts one view per video per this many seconds (PeerTube does similar).
+    pub views_dedup_secs: u64,
+    /// Seconds between writes of the buffered view counts to the store.
+    pub view_flush_interval_secs: u64,
+    /// (IP, video) pairs remembered for deduplication at most; the oldest are forgotten first.
+    pub views_dedup_max_entries: usize,
+}
+
+impl Default for SocialConfig {
+    fn default() -> Self {
+        Self { views_dedup_secs: 3_600, view_flush_interval_secs: 10, views_dedup_max_entries: 100_000 }
+    }
+}
+
 impl ShoalConfig {
     pub fn db_dir(&self) -> PathBuf {
         self.storage.data_dir.join("db")
@@ -278,4 +298,79 @@ pub struct WebSeedConfig {
     /// Total upload of all web-seed responses together, in bytes per second
     /// (one budget shared by every viewer; 0 = unlimited).
     pub max_upload_bytes_per_second: u64,
+}
+
+/// Outbound federation: the fetch client's limits and the delivery queue's retries.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FederationConfig {
+    /// Testing and development only: lets outbound requests reach private, loopback and
+    /// link-local addresses, and use plain `http://`. Off by default.
+    pub allow_private_addresses: bool,
+    /// Largest body read from a remote server, in bytes. Default 1 MiB.
+    pub fetch_max_bytes: usize,
+    /// Time limit of a whole outbound request (redirects included), in seconds. Default 10.
+    pub fetch_timeout_secs: u64,
+    /// First retry delay of a failed delivery, in milliseconds; doubles per failure,
+    /// with jitter. Default 1000.
+    pub delivery_backoff_initial_ms: u64,
+    /// Longest retry delay of a delivery, in seconds. Default 3600.
+    pub delivery_backoff_max_secs: u64,
+    /// A delivery still failing after this many seconds is dropped. Default 172800 (two days).
+    pub delivery_max_age_secs: u64,
+    /// Consecutive failures after which a host is considered dead (circuit open;
+    /// 0 = never). Default 10.
+    pub circuit_breaker_failures: u32,
+    /// How long a dead host is left alone before one probe, in seconds. Default 600.
+    pub circuit_breaker_open_secs: u64,
+    /// Largest inbox POST body accepted, in bytes. Default 1 MiB.
+    pub max_inbox_bytes: usize,
+    /// Inbox POSTs accepted per sending host per minute (0 = unlimited). Default 1200.
+    pub inbox_requests_per_host_per_minute: u32,
+    /// Parents fetched at most to resolve a remote reply whose parent is unknown. Default 10.
+    pub max_reply_depth: usize,
+    /// How outgoing requests are signed: "cavage" (draft-cavage `rsa-sha256`, what
+    /// Mastodon and PeerTube expect; default), "hs2019" or "rfc9421".
+    pub signature_scheme: SignatureScheme,
+}
+
+/// `federation.signature_scheme`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureScheme {
+    #[default]
+    Cavage,
+    Hs2019,
+    Rfc9421,
+}
+
+impl SignatureScheme {
+    /// The protocol's scheme.
+    pub fn scheme(self) -> shoal_protocol::http_signatures::Scheme {
+        use shoal_protocol::http_signatures::Scheme;
+        match self {
+            SignatureScheme::Cavage => Scheme::Cavage,
+            SignatureScheme::Hs2019 => Scheme::CavageHs2019,
+            SignatureScheme::Rfc9421 => Scheme::Rfc9421,
+        }
+    }
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        Self {
+            allow_private_addresses: false,
+            fetch_max_bytes: 1 << 20,
+            fetch_timeout_secs: 10,
+            delivery_backoff_initial_ms: 1_000,
+            delivery_backoff_max_secs: 3_600,
+            delivery_max_age_secs: 172_800,
+            circuit_breaker_failures: 10,
+            circuit_breaker_open_secs: 600,
+            max_inbox_bytes: 1 << 20,
+            inbox_requests_per_host_per_minute: 1200,
+            max_reply_depth: 10,
+            signature_scheme: SignatureScheme::Cavage,
+        }
+    }
 }

@@ -75,3 +75,32 @@ pub enum VideoError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }
+
+/// Failures of comment, rating and view operations.
+#[derive(Debug, Error)]
+pub enum SocialError {
+    /// No video with that id. Answer 404.
+    #[error("video not found")]
+    VideoNotFound,
+    /// No such comment on that video. Answer 404.
+    #[error("video comment not found")]
+    CommentNotFound,
+    /// The video's owner turned comments off. Answer 409, as PeerTube does.
+    #[error("video comments are disabled for this video")]
+    CommentsDisabled,
+    /// The comment text is empty or too long. Answer 400 naming `text`.
+    #[error("invalid comment text: {0}")]
+    InvalidText(String),
+    /// The caller may not do this (e.g. delete another user's comment). Answer 403.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// The comment is already deleted. Answer 409, as PeerTube does.
+    #[error("this comment is already deleted")]
+    AlreadyDeleted,
+    /// Looking up the acting account failed. Answer 500.
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    /// The store failed. Answer 500.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}

@@ -4,12 +4,15 @@
 //! Reads go straight to sled; changes to a video's state go through its actor.
 
 use crate::accounts::Accounts;
+use crate::activitypub::{ActivityPub, ActorKeys, KeySigner, LocalUrls};
 use crate::config::ShoalConfig;
 use crate::error::{StartError, VideoError};
+use crate::federation::{Federation, FederationClient, FederationMetrics, FederationShared, RequestSigner};
 use crate::housekeeping;
 use crate::media;
 use crate::metrics::ActorMetrics;
 use crate::node_supervisor::{NodeMsg, NodeSupervisor, NodeSupervisorArgs, SupervisorRefs, Supervisors};
+use crate::social::Social;
 use crate::startup;
 use crate::store::{counter, Store};
 use crate::tracker::{Tracker, TrackerMetrics, TrackerShared};
@@ -44,11 +47,16 @@ struct Inner {
     config: Arc<ShoalConfig>,
     store: Store,
     accounts: Accounts,
+    social: Social,
+    /// The periodic write of buffered view counts; stopped (after a last write) at shutdown.
+    view_flusher: tokio::task::AbortHandle,
     node: ActorRef<NodeMsg>,
     /// The current child supervisors (replaced when the node supervisor restarts one).
     supervisors: Supervisors,
     metrics: ActorMetrics,
     tracker: Tracker,
+    federation: Federation,
+    activitypub: ActivityPub,
     generated_admin_password: Option<String>,
     /// Serialises quota checks with the uploads they admit.
     create_lock: tokio::sync::Mutex<()>,
@@ -62,7 +70,20 @@ impl Shoal {
     /// first start (password from config, else random and returned by
     /// [`Shoal::generated_admin_password`]), spawns the supervisors, and resumes unfinished
     /// transcodes found in sled.
+    ///
+    /// Outbound federation requests are refused until a signer is installed: use
+    /// [`Shoal::start_with_signer`] to run a federating node.
     pub async fn start(config: ShoalConfig) -> Result<Shoal, StartError> {
+        Shoal::start_inner(config, None).await
+    }
+
+    /// [`Shoal::start`] with another signer of outbound federation requests than the
+    /// local actors' keys (tests of the delivery queue).
+    pub async fn start_with_signer(config: ShoalConfig, signer: Arc<dyn RequestSigner>) -> Result<Shoal, StartError> {
+        Shoal::start_inner(config, Some(signer)).await
+    }
+
+    async fn start_inner(config: ShoalConfig, signer: Option<Arc<dyn RequestSigner>>) -> Result<Shoal, StartError> {
         let config = Arc::new(config);
         startup::create_dirs(&config)?;
         let cleared = startup::clear_tmp(&config.tmp_dir())?;
@@ -78,11 +99,20 @@ impl Shoal {
         let metrics = ActorMetrics::default();
         let indexed = repo::rebuild_info_hash_index(&store)?;
         let tracker_shared = Arc::new(TrackerShared::new(config.tracker.clone(), TrackerMetrics::default()));
+        let actor_keys = ActorKeys::new(store.clone());
+        let signer = signer.unwrap_or_else(|| {
+            let urls = LocalUrls::new(&config.instance.public_url);
+            Arc::new(KeySigner::new(actor_keys.clone(), urls, config.federation.signature_scheme.scheme()))
+        });
+        let client = FederationClient::new(&config.federation, signer, FederationMetrics::default(), Vec::new())
+            .map_err(|e| StartError::Spawn(format!("federation client: {e}")))?;
+        let federation_shared = FederationShared::new(config.federation.clone(), store.clone(), client);
         let args = NodeSupervisorArgs {
             store: store.clone(),
             config: config.clone(),
             metrics: metrics.clone(),
             tracker: tracker_shared.clone(),
+            federation: federation_shared.clone(),
         };
         let (node, _) = Actor::spawn(None, NodeSupervisor, args)
             .await
@@ -100,6 +130,20 @@ impl Shoal {
                 videos.call(|reply| VideoSupervisorMsg::Ensure { uuid: *uuid, reply }, Some(ACTOR_CALL_TIMEOUT)).await;
         }
         let tracker = Tracker::new(tracker_shared, supervisors.clone());
+        let federation = Federation::new(federation_shared, supervisors.clone());
+        let social = Social::new(store.clone(), accounts.clone(), config.public_url(), &config.social);
+        let view_flusher = social
+            .spawn_view_flusher(Duration::from_secs(config.social.view_flush_interval_secs.max(1)))
+            .abort_handle();
+        let activitypub = ActivityPub::new(
+            store.clone(),
+            config.clone(),
+            accounts.clone(),
+            federation.clone(),
+            social.clone(),
+            actor_keys,
+        );
+        activitypub.start();
         let housekeeping = housekeeping::spawn(accounts.clone(), housekeeping::TOKEN_PURGE_INTERVAL).abort_handle();
         tracing::info!(data_dir = %config.storage.data_dir.display(), resumed_videos = resume.len(), indexed_files = indexed,
             cleared_temp_files = cleared, "shoal actors started");
@@ -108,10 +152,14 @@ impl Shoal {
                 config,
                 store,
                 accounts,
+                social,
+                view_flusher,
                 node,
                 supervisors,
                 metrics,
                 tracker,
+                federation,
+                activitypub,
                 generated_admin_password,
                 create_lock: tokio::sync::Mutex::new(()),
                 housekeeping,
@@ -126,6 +174,11 @@ impl Shoal {
             return;
         }
         self.inner.housekeeping.abort();
+        self.inner.view_flusher.abort();
+        self.inner.activitypub.stop();
+        if let Err(e) = self.inner.social.flush_views().await {
+            tracing::error!(error = %e, "writing the last view counts at shutdown failed");
+        }
         let transcoder = self.supervisors().transcoder;
         let _ = transcoder.call(TranscodeMsg::Shutdown, Some(ACTOR_CALL_TIMEOUT)).await;
         let deadline = Instant::now() + SHUTDOWN_GRACE;
@@ -146,6 +199,11 @@ impl Shoal {
     /// The configuration the node runs with.
     pub fn config(&self) -> &ShoalConfig {
         &self.inner.config
+    }
+
+    /// Comments, ratings and views.
+    pub fn social(&self) -> &Social {
+        &self.inner.social
     }
 
     /// The admin password generated on this (first) start, if one was.
@@ -284,8 +342,19 @@ impl Shoal {
             .await;
         repo::remove(store, &record)?;
         queue::remove_video(store, id)?;
+        if let Some(remote) = &record.remote {
+            // A remote video removed here (an admin's choice): nothing of it is on disk.
+            store.videos_by_url.remove(remote.url.as_bytes()).map_err(crate::store::StoreError::from)?;
+        }
+        if let Err(e) = self.inner.social.forget_video(id) {
+            tracing::warn!(video = %uuid, error = %e, "removing the video's comments and ratings failed");
+        }
         store.flush().await?;
 
+        if !record.is_local() {
+            tracing::info!(video = %uuid, id, "remote video removed from this instance");
+            return Ok(());
+        }
         let media = self.media_dir();
         discard(&record.source.path).await;
         for file in &record.files {
@@ -297,6 +366,13 @@ impl Shoal {
         }
         tracing::info!(video = %uuid, id, "video deleted");
         Ok(())
+    }
+
+    /// How many videos are known (local and remote) and how many of them are local.
+    pub fn video_counts(&self) -> Result<(u64, u64), VideoError> {
+        let store = &self.inner.store;
+        let total = store.videos.len() as u64;
+        Ok((total, total.saturating_sub(store.videos_by_url.len() as u64)))
     }
 
     /// Bytes used against the account's quota (sum of its videos' source + file sizes).
@@ -324,6 +400,16 @@ impl Shoal {
         &self.inner.tracker
     }
 
+    /// Outbound federation: the delivery queue and the fetch client.
+    pub fn federation(&self) -> &Federation {
+        &self.inner.federation
+    }
+
+    /// ActivityPub: documents, inbox, follows.
+    pub fn activitypub(&self) -> &ActivityPub {
+        &self.inner.activitypub
+    }
+
     /// The running child supervisors (diagnostics and supervision tests).
     pub fn supervisors(&self) -> SupervisorRefs {
         self.inner.supervisors.current()
@@ -349,6 +435,8 @@ impl Drop for Inner {
     /// or flushed here; sled flushes on its own when its last handle drops.
     fn drop(&mut self) {
         self.housekeeping.abort();
+        self.view_flusher.abort();
+        self.activitypub.stop();
         if !self.stopped.swap(true, Ordering::SeqCst) {
             self.node.stop(Some("handle dropped".into()));
         }

@@ -4,19 +4,22 @@
 //! the account service ([`accounts`]), and the actor tree rooted at the
 //! [`node_supervisor`]: one `VideoActor` per video under a `VideoSupervisor`
 //! ([`videos`]) and a `TranscodeSupervisor` running `TranscodeJob` actors
-//! ([`transcode`]) over the [`media`] pipeline
+//! ([`transcode`]) over the [`media`] pipeline, and outbound [`federation`]
 //! (see `../shared/DESIGN.md`).
 
 pub mod accounts;
+pub mod activitypub;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod federation;
 pub mod handle;
 mod housekeeping;
 pub mod media;
 pub mod metrics;
 pub mod node_supervisor;
 mod restart_budget;
+pub mod social;
 mod staging;
 mod startup;
 pub mod store;
@@ -26,5 +29,5 @@ pub mod transcode;
 pub mod videos;
 
 pub use config::ShoalConfig;
-pub use error::{AccountError, StartError, VideoError};
+pub use error::{AccountError, SocialError, StartError, VideoError};
 pub use handle::{Shoal, VideoListQuery, VideoSort};

@@ -1,9 +1,10 @@
 //! `NodeSupervisor`: the root of the actor tree. It runs the `VideoSupervisor`, the
-//! `TranscodeSupervisor` and the `TrackerSupervisor` linked to itself and restarts them
+//! `TranscodeSupervisor`, the `TrackerSupervisor` and the `FederationSupervisor` linked to itself and restarts them
 //! "rest for one": when the video supervisor stops unexpectedly (an error, a panic, a
 //! kill) it and the transcoder restart, because the transcoder and its jobs hold the
-//! video supervisor's address; when the transcode or tracker supervisor stops, only it
-//! restarts (swarms are soft state: peers re-announce). Video state and queued jobs live in sled, so the new
+//! video supervisor's address; when the transcode, tracker or federation supervisor
+//! stops, only it restarts (swarms are soft state: peers re-announce; the delivery queue
+//! is in sled). Video state and queued jobs live in sled, so the new
 //! supervisors carry on where the old ones stopped (a cancelled encode stays queued).
 //!
 //! The current addresses are published in a shared [`Supervisors`] cell that the `Shoal`
@@ -12,6 +13,7 @@
 //! error is logged, and API calls that need the actors answer 503.
 
 use crate::config::ShoalConfig;
+use crate::federation::{FederationMsg, FederationShared, FederationSupervisor};
 use crate::metrics::ActorMetrics;
 use crate::restart_budget::{RestartBudget, MAX_RESTARTS, RESTART_WINDOW};
 use crate::store::Store;
@@ -31,6 +33,7 @@ pub struct SupervisorRefs {
     pub videos: ActorRef<VideoSupervisorMsg>,
     pub transcoder: ActorRef<TranscodeMsg>,
     pub tracker: ActorRef<TrackerMsg>,
+    pub federation: ActorRef<FederationMsg>,
 }
 
 /// The shared cell holding the current [`SupervisorRefs`]; the node supervisor writes it
@@ -64,6 +67,7 @@ pub struct NodeSupervisorArgs {
     pub config: Arc<ShoalConfig>,
     pub metrics: ActorMetrics,
     pub tracker: Arc<TrackerShared>,
+    pub federation: Arc<FederationShared>,
 }
 
 /// Messages of the node supervisor.
@@ -78,6 +82,7 @@ pub struct NodeSupervisorState {
     config: Arc<ShoalConfig>,
     metrics: ActorMetrics,
     tracker: Arc<TrackerShared>,
+    federation: Arc<FederationShared>,
     supervisors: Supervisors,
     restarts: RestartBudget,
 }
@@ -109,12 +114,23 @@ impl Actor for NodeSupervisor {
                 return Err(err);
             }
         };
-        let supervisors = Supervisors(Arc::new(RwLock::new(SupervisorRefs { videos, transcoder, tracker })));
+        let federation = match spawn_federation(&myself, &args.federation).await {
+            Ok(federation) => federation,
+            Err(err) => {
+                let _ = tracker.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
+                let _ = transcoder.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
+                let _ = videos.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
+                return Err(err);
+            }
+        };
+        let supervisors =
+            Supervisors(Arc::new(RwLock::new(SupervisorRefs { videos, transcoder, tracker, federation })));
         Ok(NodeSupervisorState {
             store: args.store,
             config: args.config,
             metrics: args.metrics,
             tracker: args.tracker,
+            federation: args.federation,
             supervisors,
             restarts: RestartBudget::default(),
         })
@@ -138,6 +154,7 @@ impl Actor for NodeSupervisor {
     /// encodes are cancelled and stay queued), then the videos, each waited for.
     async fn post_stop(&self, _myself: ActorRef<Self::Msg>, state: &mut Self::State) -> Result<(), ActorProcessingErr> {
         let refs = state.supervisors.current();
+        let _ = refs.federation.stop_and_wait(Some("shutdown".into()), Some(STOP_TIMEOUT)).await;
         let _ = refs.tracker.stop_and_wait(Some("shutdown".into()), Some(STOP_TIMEOUT)).await;
         let _ = refs.transcoder.stop_and_wait(Some("shutdown".into()), Some(STOP_TIMEOUT)).await;
         let _ = refs.videos.stop_and_wait(Some("shutdown".into()), Some(STOP_TIMEOUT)).await;
@@ -164,6 +181,8 @@ impl Actor for NodeSupervisor {
             "transcode supervisor"
         } else if id == refs.tracker.get_id() {
             "tracker supervisor"
+        } else if id == refs.federation.get_id() {
+            "federation supervisor"
         } else {
             // A child we replaced ourselves.
             return Ok(());
@@ -171,6 +190,12 @@ impl Actor for NodeSupervisor {
         tracing::error!(child, %why, "supervisor stopped unexpectedly; restarting it");
         if !state.restarts.allow() {
             return Err(format!("{child} {why}; {MAX_RESTARTS} restarts within {RESTART_WINDOW:?}, giving up").into());
+        }
+        if id == refs.federation.get_id() {
+            let federation = spawn_federation(&myself, &state.federation).await?;
+            state.supervisors.replace(SupervisorRefs { federation, ..refs });
+            tracing::info!(child, "supervisor restarted");
+            return Ok(());
         }
         if id == refs.tracker.get_id() {
             let tracker = spawn_tracker(&myself, &state.store, &state.tracker).await?;
@@ -186,7 +211,12 @@ impl Actor for NodeSupervisor {
             refs.videos
         };
         let transcoder = spawn_transcoder(&myself, &state.store, &state.config, &state.metrics, &videos).await?;
-        state.supervisors.replace(SupervisorRefs { videos, transcoder, tracker: refs.tracker });
+        state.supervisors.replace(SupervisorRefs {
+            videos,
+            transcoder,
+            tracker: refs.tracker,
+            federation: refs.federation,
+        });
         tracing::info!(child, "supervisor restarted");
         Ok(())
     }
@@ -231,4 +261,14 @@ async fn spawn_tracker(
         .await
         .map_err(|e| format!("tracker supervisor: {e}"))?;
     Ok(tracker)
+}
+
+async fn spawn_federation(
+    myself: &ActorRef<NodeMsg>,
+    shared: &Arc<FederationShared>,
+) -> Result<ActorRef<FederationMsg>, ActorProcessingErr> {
+    let (federation, _) = Actor::spawn_linked(None, FederationSupervisor, shared.clone(), myself.get_cell())
+        .await
+        .map_err(|e| format!("federation supervisor: {e}"))?;
+    Ok(federation)
 }

@@ -61,6 +61,7 @@ fn sample_video() -> VideoRecord {
         views: 3,
         likes: 1,
         dislikes: 0,
+        remote: None,
     }
 }
 

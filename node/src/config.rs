@@ -9,7 +9,8 @@
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use shoal_actors::config::{
-    AdminConfig, InstanceConfig, LimitsConfig, StorageConfig, TrackerConfig, TranscodingConfig, UiConfig, WebSeedConfig,
+    AdminConfig, FederationConfig, InstanceConfig, LimitsConfig, SocialConfig, StorageConfig, TrackerConfig,
+    TranscodingConfig, UiConfig, WebSeedConfig,
 };
 use shoal_actors::ShoalConfig;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -33,6 +34,8 @@ pub struct NodeConfig {
     pub tracker: TrackerConfig,
     pub web_seed: WebSeedConfig,
     pub ui: UiConfig,
+    pub federation: FederationConfig,
+    pub social: SocialConfig,
     pub tls: TlsConfig,
 }
 
@@ -67,6 +70,8 @@ impl Default for NodeConfig {
             tracker: actors.tracker,
             web_seed: actors.web_seed,
             ui: actors.ui,
+            federation: actors.federation,
+            social: actors.social,
             tls: TlsConfig::default(),
         }
     }
@@ -107,6 +112,8 @@ impl NodeConfig {
             tracker: self.tracker.clone(),
             web_seed: self.web_seed.clone(),
             ui: self.ui.clone(),
+            federation: self.federation.clone(),
+            social: self.social.clone(),
         }
     }
 }
@@ -134,6 +141,7 @@ const NAMED_ENV: &[(&str, &[&str])] = &[
     ("SHOAL_LOG_FORMAT", &["log", "format"]),
     ("SHOAL_TLS_CERT", &["tls", "cert"]),
     ("SHOAL_TLS_KEY", &["tls", "key"]),
+    ("SHOAL_ALLOW_PRIVATE_ADDRESSES", &["federation", "allow_private_addresses"]),
 ];
 
 /// Loads the configuration: defaults, then `args.config` (a TOML file), then
@@ -211,8 +219,15 @@ fn apply_env(table: &mut toml::Table, env: impl IntoIterator<Item = (String, Str
 /// Interprets an environment value: as text when the key is text in the
 /// defaults, else as a TOML value (number, boolean, array), else as text.
 fn env_value(defaults: &toml::Table, path: &[&str], raw: &str) -> toml::Value {
-    if let Some(toml::Value::String(_)) = get(defaults, path) {
-        return toml::Value::String(raw.to_string());
+    match get(defaults, path) {
+        Some(toml::Value::String(_)) => return toml::Value::String(raw.to_string()),
+        // Flags such as SHOAL_ALLOW_PRIVATE_ADDRESSES=1 read the usual shell spellings.
+        Some(toml::Value::Boolean(_)) => match raw.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => return toml::Value::Boolean(true),
+            "0" | "false" | "no" | "off" | "" => return toml::Value::Boolean(false),
+            _ => {}
+        },
+        _ => {}
     }
     match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
         Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_string())),
@@ -300,6 +315,17 @@ mod tests {
         let parsed: NodeConfig = toml::from_str(&text).unwrap();
         assert_eq!(parsed, defaults);
         assert!(text.contains("# "), "output has comments");
+    }
+
+    #[test]
+    fn allow_private_addresses_reads_shell_booleans() {
+        for (raw, expected) in [("1", true), ("true", true), ("0", false), ("no", false)] {
+            let loaded = load(&ConfigArgs::default(), env(&[("SHOAL_ALLOW_PRIVATE_ADDRESSES", raw)])).unwrap();
+            assert_eq!(loaded.config.federation.allow_private_addresses, expected, "{raw}");
+        }
+        let loaded = load(&ConfigArgs::default(), env(&[("SHOAL_FEDERATION__FETCH_TIMEOUT_SECS", "3")])).unwrap();
+        assert_eq!(loaded.config.federation.fetch_timeout_secs, 3);
+        assert!(load(&ConfigArgs::default(), env(&[("SHOAL_ALLOW_PRIVATE_ADDRESSES", "maybe")])).is_err());
     }
 
     #[test]

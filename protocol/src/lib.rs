@@ -7,9 +7,15 @@
 //! - [`short_uuid`]: PeerTube's 22-character `shortUUID`.
 //! - [`range`]: HTTP `Range` / `If-Range` decisions for the web seed.
 //! - [`y4m`]: YUV4MPEG2 stream headers and frames.
+//! - [`http_signatures`]: HTTP Signatures (draft-cavage-12 and RFC 9421), RSA keys, body digests.
 //! - [`tracker`]: the swarm peer table and the HTTP and WebTorrent tracker messages.
+//! - [`activitypub`]: ActivityPub documents and activities in PeerTube's shapes, WebFinger, NodeInfo.
+//! - [`delivery_backoff`]: the federation delivery schedule of one host (backoff, breaker).
 
+pub mod activitypub;
 pub mod bencode;
+pub mod delivery_backoff;
+pub mod http_signatures;
 pub mod magnet;
 pub mod range;
 pub mod short_uuid;

@@ -9,7 +9,7 @@
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use shoal_actors::{AccountError, VideoError};
+use shoal_actors::{AccountError, SocialError, VideoError};
 
 /// PeerTube's documentation anchor for its error codes.
 const ERROR_DOCS: &str = "https://docs.joinpeertube.org/api-rest-reference.html#section/Errors/";
@@ -167,6 +167,24 @@ impl From<VideoError> for ApiError {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "The video service is busy; try again shortly.")
             }
             other => ApiError::internal("videos", &other),
+        }
+    }
+}
+
+impl From<SocialError> for ApiError {
+    fn from(err: SocialError) -> Self {
+        match err {
+            SocialError::VideoNotFound => ApiError::not_found("Video not found"),
+            SocialError::CommentNotFound => ApiError::not_found("Video comment not found"),
+            // PeerTube answers 409 for both.
+            SocialError::CommentsDisabled => {
+                ApiError::new(StatusCode::CONFLICT, "Video comments are disabled for this video.")
+            }
+            SocialError::AlreadyDeleted => ApiError::new(StatusCode::CONFLICT, "This comment is already deleted"),
+            SocialError::InvalidText(reason) => ApiError::invalid_param("text", reason),
+            SocialError::Forbidden(what) => ApiError::forbidden(what),
+            SocialError::Account(e) => ApiError::from(e),
+            other => ApiError::internal("social", &other),
         }
     }
 }

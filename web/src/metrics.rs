@@ -69,6 +69,8 @@ pub fn registry(shoal: &shoal_actors::Shoal, web: &WebMetrics) -> Registry {
     let mut registry = Registry::with_prefix("shoal");
     shoal.metrics().register(&mut registry);
     shoal.tracker().metrics().register(&mut registry);
+    shoal.federation().metrics().register(&mut registry);
+    shoal.activitypub().metrics().register(&mut registry);
     web.register(&mut registry);
     registry
 }

@@ -5,14 +5,15 @@
 //! `limits.max_upload_bytes` and the uploader's quota.
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use shoal_actors::Shoal;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::handlers::{
-    channels, config, not_found, oauth, pages, resumable, static_files, tracker, ui, upload, users, videos,
+    activitypub, channels, comments, config, discovery, not_found, oauth, pages, ratings, resumable, server_follows,
+    server_stats, static_files, tracker, ui, upload, users, videos, views,
 };
 use crate::metrics;
 use crate::state::AppState;
@@ -47,6 +48,16 @@ pub fn router(shoal: Shoal) -> Router {
         .route("/api/v1/video-channels/{name}", get(channels::channel))
         .route("/api/v1/videos", get(videos::list))
         .route("/api/v1/videos/{id}", get(videos::get).delete(videos::delete))
+        .route("/api/v1/server/following", get(server_follows::following).post(server_follows::follow))
+        .route("/api/v1/server/following/{target}", delete(server_follows::unfollow))
+        .route("/api/v1/server/followers", get(server_follows::followers))
+        .route("/api/v1/server/stats", get(server_stats::stats))
+        .route("/api/v1/videos/{id}/comment-threads", get(comments::list_threads).post(comments::create_thread))
+        .route("/api/v1/videos/{id}/comment-threads/{thread_id}", get(comments::get_thread))
+        .route("/api/v1/videos/{id}/comments/{comment_id}", post(comments::reply).delete(comments::delete))
+        .route("/api/v1/videos/{id}/rate", put(ratings::rate))
+        .route("/api/v1/users/me/videos/{id}/rating", get(ratings::my_rating))
+        .route("/api/v1/videos/{id}/views", post(views::add_view))
         .layer(DefaultBodyLimit::max(SMALL_BODY_LIMIT))
         .merge(uploads)
         .fallback(not_found)
@@ -86,5 +97,25 @@ pub fn router(shoal: Shoal) -> Router {
         .route(ui::SERVICE_WORKER_PATH, get(ui::service_worker))
         .layer(TraceLayer::new_for_http());
 
-    Router::new().merge(files).merge(tracker).merge(pages).merge(api).with_state(state)
+    // ActivityPub and discovery. Inbox bodies are capped at `federation.max_inbox_bytes`
+    // (the handlers answer a JSON 413 past it).
+    let inbox_limit = state.shoal.config().federation.max_inbox_bytes;
+    let federation = Router::new()
+        .route("/.well-known/webfinger", get(discovery::webfinger))
+        .route("/.well-known/host-meta", get(discovery::host_meta))
+        .route("/.well-known/nodeinfo", get(discovery::nodeinfo_links))
+        .route("/nodeinfo/{file}", get(discovery::nodeinfo))
+        .route("/inbox", post(activitypub::shared_inbox))
+        .route("/accounts/{name}", get(activitypub::account))
+        .route("/accounts/{name}/inbox", post(activitypub::actor_inbox))
+        .route("/accounts/{name}/{collection}", get(activitypub::account_collection))
+        .route("/video-channels/{name}", get(activitypub::channel))
+        .route("/video-channels/{name}/inbox", post(activitypub::actor_inbox))
+        .route("/video-channels/{name}/{collection}", get(activitypub::channel_collection))
+        .route("/videos/watch/{id}/comments/{comment}", get(activitypub::video_comment))
+        .route("/videos/watch/{id}/{collection}", get(activitypub::video_collection))
+        .layer(DefaultBodyLimit::max(inbox_limit))
+        .layer(TraceLayer::new_for_http());
+
+    Router::new().merge(files).merge(tracker).merge(pages).merge(federation).merge(api).with_state(state)
 }

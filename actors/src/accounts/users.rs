@@ -132,6 +132,11 @@ impl Accounts {
         Ok(!self.store.users.is_empty())
     }
 
+    /// How many users there are.
+    pub fn user_count(&self) -> Result<u64, AccountError> {
+        Ok(self.store.users.len() as u64)
+    }
+
     /// The channel with this id.
     pub fn channel(&self, id: u64) -> Result<Option<ChannelRecord>, AccountError> {
         Ok(store::get(&self.store.channels, tree::CHANNELS, keys::id_key(id))?)

@@ -38,7 +38,19 @@ pub mod tree {
     pub const VIDEOS_BY_SHORT: &str = "videos_by_short";
     pub const VIDEOS_BY_INFO_HASH: &str = "videos_by_info_hash";
     pub const JOBS: &str = "jobs";
+    pub const DELIVERIES: &str = "deliveries";
+    pub const COMMENTS: &str = "comments";
+    pub const COMMENTS_BY_VIDEO: &str = "comments_by_video";
+    pub const COMMENTS_BY_URL: &str = "comments_by_url";
+    pub const RATINGS: &str = "ratings";
     pub const META: &str = "meta";
+    pub const ACTOR_KEYS: &str = "actor_keys";
+    pub const REMOTE_ACTORS: &str = "remote_actors";
+    pub const REMOTE_ACTOR_KEYS: &str = "remote_actor_keys";
+    pub const FOLLOWERS: &str = "followers";
+    pub const FOLLOWING: &str = "following";
+    pub const VIDEOS_BY_URL: &str = "videos_by_url";
+    pub const FEDERATED_VIDEOS: &str = "federated_videos";
 }
 
 /// Counters kept in the `meta` tree.
@@ -46,6 +58,8 @@ pub mod counter {
     pub const USER_ID: &str = "counter/user_id";
     pub const CHANNEL_ID: &str = "counter/channel_id";
     pub const VIDEO_ID: &str = "counter/video_id";
+    pub const DELIVERY_SEQ: &str = "counter/delivery_seq";
+    pub const COMMENT_ID: &str = "counter/comment_id";
 }
 
 /// The opened database and its trees. Cheap to clone (sled handles are reference counted).
@@ -76,8 +90,32 @@ pub struct Store {
     pub videos_by_info_hash: sled::Tree,
     /// `height BE ++ video id BE -> JobRecord` (the durable transcode queue)
     pub jobs: sled::Tree,
+    /// `host ++ 0x00 ++ u64 BE sequence -> DeliveryRecord` (the federation delivery queue)
+    pub deliveries: sled::Tree,
+    /// `u64 BE comment id -> CommentRecord`
+    pub comments: sled::Tree,
+    /// `video id BE ++ comment id BE -> ()` (a video's comments in creation order)
+    pub comments_by_video: sled::Tree,
+    /// `ActivityPub id (url) -> u64 BE comment id` (idempotent remote comments)
+    pub comments_by_url: sled::Tree,
+    /// `video id BE ++ rater key -> Rating` (see `social::ratings`)
+    pub ratings: sled::Tree,
     /// counters and flags
     pub meta: sled::Tree,
+    /// `local actor path ("accounts/root") -> PKCS#8 PEM` of its RSA key
+    pub actor_keys: sled::Tree,
+    /// `remote actor id -> RemoteActorRecord` (fetched actors, refreshed when stale)
+    pub remote_actors: sled::Tree,
+    /// `remote key id -> remote actor id`
+    pub remote_actor_keys: sled::Tree,
+    /// `local actor path ++ 0x00 ++ remote actor id -> FollowerRecord`
+    pub followers: sled::Tree,
+    /// `remote actor id -> FollowingRecord` (what this instance follows)
+    pub following: sled::Tree,
+    /// `remote video ActivityPub id -> u64 BE video id`
+    pub videos_by_url: sled::Tree,
+    /// `u64 BE local video id -> FederatedVideo` (what was last sent about it)
+    pub federated_videos: sled::Tree,
 }
 
 /// How long [`Store::open`] waits for another handle to release sled's lock.
@@ -120,7 +158,19 @@ impl Store {
             videos_by_short: db.open_tree(tree::VIDEOS_BY_SHORT)?,
             videos_by_info_hash: db.open_tree(tree::VIDEOS_BY_INFO_HASH)?,
             jobs: db.open_tree(tree::JOBS)?,
+            deliveries: db.open_tree(tree::DELIVERIES)?,
+            comments: db.open_tree(tree::COMMENTS)?,
+            comments_by_video: db.open_tree(tree::COMMENTS_BY_VIDEO)?,
+            comments_by_url: db.open_tree(tree::COMMENTS_BY_URL)?,
+            ratings: db.open_tree(tree::RATINGS)?,
             meta: db.open_tree(tree::META)?,
+            actor_keys: db.open_tree(tree::ACTOR_KEYS)?,
+            remote_actors: db.open_tree(tree::REMOTE_ACTORS)?,
+            remote_actor_keys: db.open_tree(tree::REMOTE_ACTOR_KEYS)?,
+            followers: db.open_tree(tree::FOLLOWERS)?,
+            following: db.open_tree(tree::FOLLOWING)?,
+            videos_by_url: db.open_tree(tree::VIDEOS_BY_URL)?,
+            federated_videos: db.open_tree(tree::FEDERATED_VIDEOS)?,
             db,
         })
     }

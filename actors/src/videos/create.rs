@@ -135,6 +135,7 @@ pub fn new_record(
         views: 0,
         likes: 0,
         dislikes: 0,
+        remote: None,
     }
 }
 

@@ -168,6 +168,59 @@ pub struct VideoRecord {
     pub views: u64,
     pub likes: u64,
     pub dislikes: u64,
+    /// Set for a video of another instance, known through federation: where it lives.
+    /// Its `files` are empty (nothing is stored here), `account_id` and `channel_id` are 0.
+    #[serde(default)]
+    pub remote: Option<RemoteOrigin>,
+}
+
+impl VideoRecord {
+    /// True for videos uploaded to this instance.
+    pub fn is_local(&self) -> bool {
+        self.remote.is_none()
+    }
+}
+
+/// An actor of another instance, as a remote video names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteActorRef {
+    /// The actor id (URL).
+    pub url: String,
+    /// `preferredUsername`.
+    pub name: String,
+    /// `host[:port]`.
+    pub host: String,
+    pub display_name: String,
+}
+
+/// A playable file of a remote video, served by its origin (and its peers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteFile {
+    pub resolution: u32,
+    pub width: u32,
+    pub height: u32,
+    pub size: u64,
+    pub fps: f64,
+    pub url: String,
+    pub torrent_url: String,
+    pub magnet_uri: String,
+    /// Lowercase hex, from the magnet link (empty when it has none).
+    pub info_hash: String,
+}
+
+/// Where a remote video lives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteOrigin {
+    /// The video's ActivityPub id (`https://origin/videos/watch/{uuid}`).
+    pub url: String,
+    /// `host[:port]` of the origin.
+    pub host: String,
+    pub account: RemoteActorRef,
+    pub channel: Option<RemoteActorRef>,
+    /// Highest resolution last, like local files.
+    pub files: Vec<RemoteFile>,
+    pub thumbnail_url: Option<String>,
+    pub trackers: Vec<String>,
 }
 
 /// How a client names a video: numeric id, uuid or shortUUID.

@@ -1,16 +1,23 @@
 //! Request handlers, one module per area; `crate::router` maps routes to them.
 
+pub mod activitypub;
 pub mod channels;
+pub mod comments;
 pub mod config;
+pub mod discovery;
 pub mod oauth;
 pub mod pages;
+pub mod ratings;
 pub mod resumable;
+pub mod server_follows;
+pub mod server_stats;
 pub mod static_files;
 pub mod tracker;
 pub mod ui;
 pub mod upload;
 pub mod users;
 pub mod videos;
+pub mod views;
 
 use axum::http::Uri;
 

@@ -15,6 +15,7 @@ use shoal_actors::videos::record::{Privacy, VideoKey, VideoRecord, VideoState};
 use shoal_actors::{VideoListQuery, VideoSort};
 use std::fmt::Write;
 
+use crate::error::ApiError;
 use crate::html::{self, escape, page, script_json};
 use crate::json::video::resolution_label;
 use crate::state::AppState;
@@ -57,11 +58,33 @@ pub async fn watch_short(State(state): State<AppState>, Path(id): Path<String>) 
     watch_page(&state, &id)
 }
 
-/// `GET /videos/watch/{uuid}`. `headers` is where content negotiation will branch:
-/// ActivityPub clients asking for `application/activity+json` get the video object.
+/// `GET /videos/watch/{uuid}`, with content negotiation: servers asking for
+/// `application/activity+json` (or `application/ld+json` with the ActivityStreams
+/// profile) get the `Video` object; browsers get the watch page.
 pub async fn watch(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let _accept = headers.get(header::ACCEPT);
+    let accept = headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()).unwrap_or_default();
+    if shoal_protocol::activitypub::accept_prefers_activity(accept) {
+        return video_object(&state, &id);
+    }
     watch_page(&state, &id)
+}
+
+/// The `Video` object of a local video; a remote video redirects to its origin.
+fn video_object(state: &AppState, id: &str) -> Response {
+    use crate::handlers::activitypub::{activity_json, ap_error};
+    let video = VideoKey::parse(id).and_then(|key| state.shoal.get_video(&key).ok().flatten());
+    let Some(video) = video else { return ApiError::not_found("video not found").into_response() };
+    if let Some(remote) = &video.remote {
+        return match HeaderValue::from_str(&remote.url) {
+            Ok(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
+            Err(_) => ApiError::not_found("video not found").into_response(),
+        };
+    }
+    match state.shoal.activitypub().video_document(&video) {
+        Ok(Some(doc)) => activity_json(&doc),
+        Ok(None) => ApiError::not_found("video not found").into_response(),
+        Err(err) => ap_error(err).into_response(),
+    }
 }
 
 /// The watch page of video `id` (uuid or shortUUID), or a 404 page.
@@ -99,18 +122,24 @@ fn watch_page(state: &AppState, id: &str) -> Response {
 
 /// A video with at least one transcoded file.
 fn is_playable(video: &VideoRecord) -> bool {
-    video.state == VideoState::Published && !video.files.is_empty()
+    let remote_files = video.remote.as_ref().is_some_and(|r| !r.files.is_empty());
+    video.state == VideoState::Published && (!video.files.is_empty() || remote_files)
+}
+
+/// The thumbnail's URL: local, or the origin's for a remote video.
+fn thumbnail_url(video: &VideoRecord, folder: &str) -> Option<String> {
+    match &video.remote {
+        Some(remote) => remote.thumbnail_url.clone(),
+        None => video.thumbnail.as_ref().map(|t| format!("/lazy-static/{folder}/{t}")),
+    }
 }
 
 /// One entry of the home page's list.
 fn video_card(video: &VideoRecord) -> String {
     let name = escape(&video.name);
     let href = format!("/w/{}", escape(&video.short_uuid));
-    let thumb = match &video.thumbnail {
-        Some(t) => format!(
-            "<img src=\"/lazy-static/thumbnails/{}\" alt=\"\" width=\"280\" height=\"158\" loading=\"lazy\">",
-            escape(t)
-        ),
+    let thumb = match thumbnail_url(video, "thumbnails") {
+        Some(t) => format!("<img src=\"{}\" alt=\"\" width=\"280\" height=\"158\" loading=\"lazy\">", escape(&t)),
         None => "<span class=\"no-thumb\" aria-hidden=\"true\"></span>".to_owned(),
     };
     format!(
@@ -150,24 +179,47 @@ struct PlayerFile {
 
 impl PlayerData {
     fn new(public_url: &str, video: &VideoRecord, bundle: bool) -> PlayerData {
+        // A remote video plays from its origin: its web seed, torrents and trackers.
+        let (files, trackers) = match &video.remote {
+            Some(remote) => (
+                remote
+                    .files
+                    .iter()
+                    .rev()
+                    .map(|f| PlayerFile {
+                        resolution: f.resolution,
+                        size: f.size,
+                        file_url: f.url.clone(),
+                        torrent_url: f.torrent_url.clone(),
+                        magnet_uri: f.magnet_uri.clone(),
+                        info_hash: f.info_hash.clone(),
+                    })
+                    .collect(),
+                remote.trackers.iter().filter(|t| t.starts_with("ws")).cloned().collect(),
+            ),
+            None => (
+                video
+                    .files
+                    .iter()
+                    .rev()
+                    .map(|f| PlayerFile {
+                        resolution: f.resolution,
+                        size: f.size,
+                        file_url: format!("{public_url}/static/web-videos/{}", f.filename),
+                        torrent_url: format!("{public_url}/lazy-static/torrents/{}", f.torrent_filename),
+                        magnet_uri: f.magnet_uri.clone(),
+                        info_hash: f.info_hash.clone(),
+                    })
+                    .collect(),
+                vec![ws_tracker_url(public_url)],
+            ),
+        };
         PlayerData {
             uuid: video.uuid.to_string(),
             name: video.name.clone(),
             duration: video.source.duration_secs,
-            files: video
-                .files
-                .iter()
-                .rev()
-                .map(|f| PlayerFile {
-                    resolution: f.resolution,
-                    size: f.size,
-                    file_url: format!("{public_url}/static/web-videos/{}", f.filename),
-                    torrent_url: format!("{public_url}/lazy-static/torrents/{}", f.torrent_filename),
-                    magnet_uri: f.magnet_uri.clone(),
-                    info_hash: f.info_hash.clone(),
-                })
-                .collect(),
-            trackers: vec![ws_tracker_url(public_url)],
+            files,
+            trackers,
             web_torrent: bundle.then_some(super::ui::BUNDLE_PATH),
             service_worker: super::ui::SERVICE_WORKER_PATH,
             service_worker_scope: "/",
@@ -177,7 +229,7 @@ impl PlayerData {
 
 /// The watch page's `<main>`: player, P2P statistics, description and files.
 fn watch_body(video: &VideoRecord, data: &PlayerData, json: &str) -> String {
-    let poster = video.thumbnail.as_ref().map(|t| format!(" poster=\"/lazy-static/previews/{}\"", escape(t)));
+    let poster = thumbnail_url(video, "previews").map(|t| format!(" poster=\"{}\"", escape(&t)));
     let mut body = String::with_capacity(4096);
     let _ = write!(
         body,

@@ -106,7 +106,7 @@ pub async fn delete(
 }
 
 /// The video named by a path segment: 400 when it cannot be an id, 404 when unknown.
-fn find(state: &AppState, id: &str) -> Result<VideoRecord, ApiError> {
+pub(crate) fn find(state: &AppState, id: &str) -> Result<VideoRecord, ApiError> {
     let key = VideoKey::parse(id)
         .ok_or_else(|| ApiError::bad_request("Incorrect request parameters: id (expected an id, uuid or shortUUID)"))?;
     state.shoal.get_video(&key)?.ok_or_else(|| ApiError::not_found("Video not found"))
@@ -114,7 +114,7 @@ fn find(state: &AppState, id: &str) -> Result<VideoRecord, ApiError> {
 
 /// PeerTube's privacy rules: private videos for their owner (and admins),
 /// internal ones for logged-in users, others for everyone.
-fn check_can_see(video: &VideoRecord, viewer: Option<&UserRecord>) -> Result<(), ApiError> {
+pub(crate) fn check_can_see(video: &VideoRecord, viewer: Option<&UserRecord>) -> Result<(), ApiError> {
     match video.privacy {
         Privacy::Public | Privacy::Unlisted => Ok(()),
         Privacy::Internal => match viewer {

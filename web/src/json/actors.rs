@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use shoal_actors::accounts::{ChannelRecord, UserRecord};
+use shoal_actors::videos::record::RemoteActorRef;
 
 use super::host_of;
 
@@ -38,6 +39,19 @@ impl ActorSummary {
     /// Stand-in when the channel record is gone.
     pub fn missing_channel(public_url: &str, id: u64) -> Self {
         Self::at(public_url, "video-channels", id, &format!("channel-{id}"), "Deleted channel")
+    }
+
+    /// An actor of another instance (a remote video's account or channel). Remote actors
+    /// have no local numeric id; 0 stands for none.
+    pub fn remote(actor: &RemoteActorRef) -> Self {
+        Self {
+            id: 0,
+            name: actor.name.clone(),
+            display_name: actor.display_name.clone(),
+            url: actor.url.clone(),
+            host: actor.host.clone(),
+            avatars: Vec::new(),
+        }
     }
 
     /// `collection` is the URL folder: `accounts` or `video-channels`.

@@ -2,6 +2,7 @@
 //! functions that build them from the actors' records.
 
 pub mod actors;
+pub mod comment;
 pub mod config;
 pub mod labels;
 pub mod oauth;

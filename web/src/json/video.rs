@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 use shoal_actors::accounts::{ChannelRecord, UserRecord};
-use shoal_actors::videos::record::{TranscodeProgress, VideoFileRecord, VideoRecord, VideoState};
+use shoal_actors::videos::record::{RemoteFile, TranscodeProgress, VideoFileRecord, VideoRecord, VideoState};
 use uuid::Uuid;
 
 use super::actors::ActorSummary;
@@ -170,6 +170,22 @@ impl VideoJson {
     pub fn new(public_url: &str, v: &VideoRecord, owner: &VideoOwner<'_>) -> Self {
         let thumbnail_path = v.thumbnail.as_ref().map(|t| format!("/lazy-static/thumbnails/{t}"));
         let preview_path = v.thumbnail.as_ref().map(|t| format!("/lazy-static/previews/{t}"));
+        let (account, channel) = match &v.remote {
+            Some(remote) => (
+                ActorSummary::remote(&remote.account),
+                ActorSummary::remote(remote.channel.as_ref().unwrap_or(&remote.account)),
+            ),
+            None => (
+                match owner.account {
+                    Some(user) => ActorSummary::account(public_url, user),
+                    None => ActorSummary::missing_account(public_url, v.account_id),
+                },
+                match owner.channel {
+                    Some(channel) => ActorSummary::channel(public_url, channel),
+                    None => ActorSummary::missing_channel(public_url, v.channel_id),
+                },
+            ),
+        };
         // From a transcoded file when there is one: a phone video's source sizes are before
         // its rotation, the files' after.
         let (width, height) = v.files.last().map_or((v.source.width, v.source.height), |f| (f.width, f.height));
@@ -178,7 +194,10 @@ impl VideoJson {
             id: v.id,
             uuid: v.uuid,
             short_uuid: v.short_uuid.clone(),
-            url: format!("{public_url}/videos/watch/{}", v.uuid),
+            url: match &v.remote {
+                Some(remote) => remote.url.clone(),
+                None => format!("{public_url}/videos/watch/{}", v.uuid),
+            },
             name: v.name.clone(),
             description: v.description.clone(),
             truncated_description: v.description.as_deref().map(|d| truncate_chars(d, 250)),
@@ -188,7 +207,7 @@ impl VideoJson {
             privacy: Labelled::new(v.privacy.id(), v.privacy.label()),
             state: Labelled::new(v.state.id(), v.state.label()),
             nsfw: v.nsfw,
-            is_local: true,
+            is_local: v.is_local(),
             is_live: false,
             duration: v.source.duration_secs.max(0.0).round() as u64,
             aspect_ratio,
@@ -204,14 +223,8 @@ impl VideoJson {
             published_at: v.published_at.clone().unwrap_or_else(|| v.created_at.clone()),
             originally_published_at: None,
             wait_transcoding: v.wait_transcoding,
-            account: match owner.account {
-                Some(user) => ActorSummary::account(public_url, user),
-                None => ActorSummary::missing_account(public_url, v.account_id),
-            },
-            channel: match owner.channel {
-                Some(channel) => ActorSummary::channel(public_url, channel),
-                None => ActorSummary::missing_channel(public_url, v.channel_id),
-            },
+            account,
+            channel,
             state_error: match v.state {
                 VideoState::TranscodingFailed => {
                     Some(v.state_error.clone().unwrap_or_else(|| "transcoding failed".to_owned()))
@@ -225,7 +238,10 @@ impl VideoJson {
 impl VideoDetailsJson {
     pub fn new(public_url: &str, v: &VideoRecord, owner: &VideoOwner<'_>, progress: Option<TranscodeProgress>) -> Self {
         // PeerTube lists files highest resolution first; clients take files[0] as the best.
-        let mut files: Vec<VideoFileJson> = v.files.iter().rev().map(|f| file_json(public_url, v, f)).collect();
+        let mut files: Vec<VideoFileJson> = match &v.remote {
+            Some(remote) => remote.files.iter().rev().map(remote_file_json).collect(),
+            None => v.files.iter().rev().map(|f| file_json(public_url, v, f)).collect(),
+        };
         if files.is_empty() && v.state == VideoState::ToTranscode {
             files.push(source_placeholder(v));
         }
@@ -236,7 +252,7 @@ impl VideoDetailsJson {
             comments_enabled: v.comments_enabled,
             comments_policy: labels::comments_policy(v.comments_enabled),
             download_enabled: v.download_enabled,
-            tracker_urls: Vec::new(),
+            tracker_urls: v.remote.as_ref().map(|r| r.trackers.clone()).unwrap_or_default(),
             files,
             streaming_playlists: Vec::new(),
             transcoding_progress: progress.map(TranscodingProgressJson::from),
@@ -259,6 +275,27 @@ fn file_json(public_url: &str, v: &VideoRecord, f: &VideoFileRecord) -> VideoFil
         file_download_url: format!("{public_url}/download/web-videos/{}", f.filename),
         torrent_url: format!("{public_url}/lazy-static/torrents/{}", f.torrent_filename),
         torrent_download_url: format!("{public_url}/download/torrents/{}", f.torrent_filename),
+        magnet_uri: f.magnet_uri.clone(),
+        info_hash: f.info_hash.clone(),
+    }
+}
+
+/// A file of a remote video: every URL is the origin's.
+fn remote_file_json(f: &RemoteFile) -> VideoFileJson {
+    VideoFileJson {
+        id: u64::from(f.resolution),
+        resolution: Labelled::new(f.resolution, resolution_label(f.resolution)),
+        size: f.size,
+        fps: f.fps,
+        width: f.width,
+        height: f.height,
+        has_audio: true,
+        has_video: true,
+        storage: 0,
+        file_url: f.url.clone(),
+        file_download_url: f.url.clone(),
+        torrent_url: f.torrent_url.clone(),
+        torrent_download_url: f.torrent_url.clone(),
         magnet_uri: f.magnet_uri.clone(),
         info_hash: f.info_hash.clone(),
     }

@@ -1,0 +1,526 @@
+//! [`ActivityPub`]: the service the web edge calls for everything federated: actor,
+//! video and comment documents, collections, WebFinger, NodeInfo, the inbox, and the
+//! admin's server following.
+
+use super::inbox_limit::InboxLimiter;
+use super::urls::INSTANCE_ACTOR_NAME;
+use super::{documents, follows, publisher, ActorKeys, ApMetrics, ApServiceError, Ctx, InboxRequest, LocalUrls};
+use crate::accounts::Accounts;
+use crate::clock::now_rfc3339;
+use crate::config::ShoalConfig;
+use crate::federation::Federation;
+use crate::social::Social;
+use crate::store::Store;
+use crate::videos::list::{VideoListQuery, VideoSort};
+use crate::videos::record::VideoRecord;
+use serde_json::{json, Value};
+use shoal_protocol::activitypub::activity::{self, ActivityKind};
+use shoal_protocol::activitypub::collection::{self, PAGE_SIZE};
+use shoal_protocol::activitypub::note::NoteObject;
+use shoal_protocol::activitypub::webfinger::{self, Resource};
+use shoal_protocol::activitypub::{context, nodeinfo, PUBLIC};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Which kind of local actor a route names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalActorKind {
+    /// `/accounts/{name}` (the instance actor is the account `peertube`).
+    Account,
+    /// `/video-channels/{name}`.
+    Channel,
+}
+
+/// One side of a follow, as the REST API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowSide {
+    pub name: String,
+    pub host: String,
+    pub url: String,
+}
+
+/// A follow relation, for `GET /api/v1/server/following` and `.../followers`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowEntry {
+    pub id: u64,
+    pub follower: FollowSide,
+    pub following: FollowSide,
+    pub state: &'static str,
+    pub created_at: String,
+}
+
+/// The ActivityPub service. Cheap to clone.
+#[derive(Clone)]
+pub struct ActivityPub {
+    ctx: Ctx,
+    tasks: Arc<Tasks>,
+}
+
+/// The service's long-running tasks (publisher, federating hook); they hold the store, so
+/// they are aborted when the last clone of the service goes away or at [`ActivityPub::stop`].
+#[derive(Default)]
+struct Tasks(std::sync::Mutex<Vec<tokio::task::AbortHandle>>);
+
+impl Tasks {
+    fn abort_all(&self) {
+        let handles = match self.0.lock() {
+            Ok(mut handles) => std::mem::take(&mut *handles),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        };
+        for handle in handles {
+            handle.abort();
+        }
+    }
+}
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        self.abort_all();
+    }
+}
+
+impl ActivityPub {
+    /// The service over the node's parts; [`ActivityPub::start`] starts its tasks.
+    pub fn new(
+        store: Store,
+        config: Arc<ShoalConfig>,
+        accounts: Accounts,
+        federation: Federation,
+        social: Social,
+        keys: ActorKeys,
+    ) -> ActivityPub {
+        let urls = LocalUrls::new(&config.instance.public_url);
+        let limiter = Arc::new(InboxLimiter::new(config.federation.inbox_requests_per_host_per_minute));
+        ActivityPub {
+            ctx: Ctx {
+                store,
+                config,
+                urls,
+                keys,
+                accounts,
+                federation,
+                social,
+                metrics: ApMetrics::default(),
+                inbox_limiter: limiter,
+                remote_video_lock: Arc::default(),
+                refetched: Arc::default(),
+            },
+            tasks: Arc::default(),
+        }
+    }
+
+    /// Starts the publisher and installs the hook that federates comments, ratings and views.
+    pub fn start(&self) {
+        let (hook, worker) = super::social_hook::FederatingHook::start(self.ctx.clone());
+        self.ctx.social.set_hook(Arc::new(hook));
+        let mut handles = publisher::spawn(self.ctx.clone());
+        handles.push(worker);
+        match self.tasks.0.lock() {
+            Ok(mut tasks) => tasks.extend(handles),
+            Err(poisoned) => poisoned.into_inner().extend(handles),
+        }
+    }
+
+    /// Stops the background tasks (shutdown): local changes are no longer federated.
+    pub fn stop(&self) {
+        self.ctx.social.set_hook(Arc::new(crate::social::NoopHook));
+        self.tasks.abort_all();
+    }
+
+    pub fn urls(&self) -> &LocalUrls {
+        &self.ctx.urls
+    }
+
+    pub fn metrics(&self) -> &ApMetrics {
+        &self.ctx.metrics
+    }
+
+    /// The actor document of a local account, channel or the instance; `None` if unknown.
+    pub async fn actor_document(&self, kind: LocalActorKind, name: &str) -> Result<Option<Value>, ApServiceError> {
+        let id = match kind {
+            LocalActorKind::Account => self.ctx.urls.account(name),
+            LocalActorKind::Channel => self.ctx.urls.channel(name),
+        };
+        Ok(documents::local_actor(&self.ctx, &id).await?.map(|a| a.to_json()))
+    }
+
+    /// The JRD for a `resource` naming a local actor.
+    pub async fn webfinger(&self, resource: &str) -> Result<Value, ApServiceError> {
+        let id = match webfinger::parse_resource(resource)? {
+            Resource::Account { name, host } => {
+                if host != self.ctx.urls.host() {
+                    return Err(ApServiceError::NotFound(format!("{host} is not this instance")));
+                }
+                // PeerTube looks up accounts first, then channels.
+                let account = self.ctx.urls.account(&name);
+                if documents::local_actor(&self.ctx, &account).await?.is_some() {
+                    account
+                } else {
+                    self.ctx.urls.channel(&name)
+                }
+            }
+            Resource::Url(url) => url,
+        };
+        let actor = documents::local_actor(&self.ctx, &id)
+            .await?
+            .ok_or_else(|| ApServiceError::NotFound(format!("no actor for {resource}")))?;
+        Ok(webfinger::jrd(&actor.preferred_username, self.ctx.urls.host(), &actor.id))
+    }
+
+    /// `/.well-known/nodeinfo`.
+    pub fn nodeinfo_links(&self) -> Value {
+        nodeinfo::links(self.ctx.urls.base(), &self.ctx.urls.instance_actor())
+    }
+
+    /// NodeInfo `version` ("2.0" or "2.1").
+    pub fn nodeinfo(&self, version: &str) -> Result<Value, ApServiceError> {
+        let users = self.ctx.store.users.len() as u64;
+        let local_posts = self.ctx.store.videos.len().saturating_sub(self.ctx.store.videos_by_url.len()) as u64;
+        let facts = nodeinfo::NodeInfoFacts {
+            software_version: env!("CARGO_PKG_VERSION").to_string(),
+            node_name: self.ctx.config.instance.name.clone(),
+            node_description: self.ctx.config.instance.short_description.clone(),
+            open_registrations: self.ctx.config.instance.signup_enabled,
+            total_users: users,
+            local_posts,
+            local_comments: self.ctx.social.local_comment_count().unwrap_or(0),
+        };
+        Ok(nodeinfo::document(version, &facts))
+    }
+
+    /// `/.well-known/host-meta`.
+    pub fn host_meta(&self) -> String {
+        webfinger::host_meta(self.ctx.urls.base())
+    }
+
+    /// The `Video` object of a local, published, public or unlisted video.
+    pub fn video_document(&self, video: &VideoRecord) -> Result<Option<Value>, ApServiceError> {
+        if !documents::is_federated(video) {
+            return Ok(None);
+        }
+        Ok(Some(documents::video_object(&self.ctx, video)?.to_json()))
+    }
+
+    /// The `Note` of local comment `id` on video `uuid`.
+    pub fn comment_document(&self, video: &VideoRecord, id: u64) -> Result<Option<Value>, ApServiceError> {
+        let Some(comment) = self.ctx.social.comment(video.id, id)? else { return Ok(None) };
+        if comment.video_id != video.id || comment.deleted_at.is_some() {
+            return Ok(None);
+        }
+        let crate::social::CommentAuthor::Local { account_id } = comment.author else { return Ok(None) };
+        let Some(user) = self.ctx.accounts.user(account_id)? else { return Ok(None) };
+        let video_url = match &video.remote {
+            Some(remote) => remote.url.clone(),
+            None => self.ctx.urls.video(video.uuid),
+        };
+        let in_reply_to = match comment.in_reply_to {
+            Some(parent) => self.ctx.social.comment(video.id, parent)?.map(|p| p.url).unwrap_or(video_url),
+            None => video_url,
+        };
+        let author = self.ctx.urls.account(&user.username);
+        let note = NoteObject {
+            id: comment.url.clone(),
+            text: comment.text.clone(),
+            in_reply_to,
+            attributed_to: author.clone(),
+            published: comment.created_at.clone(),
+            updated: comment.updated_at.clone(),
+            cc: vec![format!("{author}/followers")],
+        };
+        Ok(Some(context::with_context(note.to_object())))
+    }
+
+    /// A collection of a video: `likes`, `dislikes`, `comments` or `announces`.
+    pub fn video_collection(&self, video: &VideoRecord, which: &str) -> Result<Option<Value>, ApServiceError> {
+        if !documents::is_federated(video) {
+            return Ok(None);
+        }
+        let id = format!("{}/{which}", self.ctx.urls.video(video.uuid));
+        let total = match which {
+            "likes" => video.likes,
+            "dislikes" => video.dislikes,
+            "comments" => self.ctx.social.comment_count(video.id),
+            "announces" => 0,
+            _ => return Ok(None),
+        };
+        Ok(Some(collection::collection(&id, total)))
+    }
+
+    fn actor_path(kind: LocalActorKind, name: &str) -> String {
+        match kind {
+            LocalActorKind::Account => format!("accounts/{name}"),
+            LocalActorKind::Channel => format!("video-channels/{name}"),
+        }
+    }
+
+    /// The followers collection (or `page`) of a local actor.
+    pub async fn followers_collection(
+        &self,
+        kind: LocalActorKind,
+        name: &str,
+        page: Option<usize>,
+    ) -> Result<Option<Value>, ApServiceError> {
+        let path = Self::actor_path(kind, name);
+        let id = format!("{}/followers", self.ctx.urls.actor_id(&path));
+        if documents::local_actor(&self.ctx, &self.ctx.urls.actor_id(&path)).await?.is_none() {
+            return Ok(None);
+        }
+        let followers: Vec<Value> =
+            follows::followers_of(&self.ctx.store, &path)?.into_iter().map(|f| json!(f.actor)).collect();
+        Ok(Some(paged(&id, followers, page)))
+    }
+
+    /// The following collection (or `page`) of a local actor (only the instance follows).
+    pub async fn following_collection(
+        &self,
+        kind: LocalActorKind,
+        name: &str,
+        page: Option<usize>,
+    ) -> Result<Option<Value>, ApServiceError> {
+        let path = Self::actor_path(kind, name);
+        let actor = self.ctx.urls.actor_id(&path);
+        if documents::local_actor(&self.ctx, &actor).await?.is_none() {
+            return Ok(None);
+        }
+        let items = if name == INSTANCE_ACTOR_NAME && kind == LocalActorKind::Account {
+            follows::all_following(&self.ctx.store)?
+                .into_iter()
+                .filter(|f| f.state == follows::FollowState::Accepted)
+                .map(|f| json!(f.actor))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Some(paged(&format!("{actor}/following"), items, page)))
+    }
+
+    /// The outbox (or `page`) of a local actor: `Create` activities of its public videos.
+    pub async fn outbox(
+        &self,
+        kind: LocalActorKind,
+        name: &str,
+        page: Option<usize>,
+    ) -> Result<Option<Value>, ApServiceError> {
+        let path = Self::actor_path(kind, name);
+        let actor = self.ctx.urls.actor_id(&path);
+        if documents::local_actor(&self.ctx, &actor).await?.is_none() {
+            return Ok(None);
+        }
+        let instance = kind == LocalActorKind::Account && name == INSTANCE_ACTOR_NAME;
+        let account_id = match kind {
+            LocalActorKind::Account if !instance => self.ctx.accounts.user_by_name(name)?.map(|u| u.id),
+            _ => None,
+        };
+        let channel_id = match kind {
+            LocalActorKind::Channel => self.ctx.accounts.channel_by_name(name)?.map(|c| c.id),
+            _ => None,
+        };
+        let query = VideoListQuery { start: 0, count: 1000, sort: VideoSort::PublishedAtDesc, viewer_account: None };
+        let (_, videos) = crate::videos::list::list(&self.ctx.store, &query)?;
+        let mut items = Vec::new();
+        for video in videos.iter().filter(|v| {
+            documents::is_federated(v)
+                && v.privacy == crate::videos::record::Privacy::Public
+                && account_id.is_none_or(|a| v.account_id == a)
+                && channel_id.is_none_or(|c| v.channel_id == c)
+        }) {
+            let object = documents::video_object(&self.ctx, video)?;
+            let create_id = format!("{}/activity", object.id);
+            items.push(activity::build(
+                ActivityKind::Create,
+                &create_id,
+                &object.account,
+                object.to_object(),
+                &[PUBLIC.to_string()],
+                &[],
+            ));
+        }
+        for item in &mut items {
+            if let Value::Object(map) = item {
+                map.remove("@context");
+            }
+        }
+        Ok(Some(paged(&format!("{actor}/outbox"), items, page)))
+    }
+
+    /// Verifies and processes an inbox POST.
+    pub async fn receive(&self, request: InboxRequest<'_>) -> Result<(), ApServiceError> {
+        let result = super::inbox::receive(&self.ctx, request).await;
+        if let Err(err) = &result {
+            let reason = match err {
+                ApServiceError::Invalid(_) => "invalid",
+                ApServiceError::Signature(_) => "signature",
+                ApServiceError::Forbidden(_) => "forbidden",
+                ApServiceError::NotFound(_) => "not_found",
+                ApServiceError::TooLarge(_) => "too_large",
+                ApServiceError::RateLimited(_) => "rate_limited",
+                ApServiceError::Fetch(_) => "fetch",
+                ApServiceError::Store(_) | ApServiceError::Internal(_) => "internal",
+            };
+            self.ctx.metrics.inbox_refused(reason);
+            tracing::info!(error = %err, reason, "inbox POST refused");
+        }
+        result
+    }
+
+    /// Follows `target` as the instance: a host (its instance actor `peertube@host`) or
+    /// a `name@host` handle. The follow is pending until the target accepts.
+    pub async fn follow(&self, target: &str) -> Result<(), ApServiceError> {
+        let (name, host) = split_handle(target)?;
+        if host == self.ctx.urls.host() {
+            return Err(ApServiceError::Invalid("an instance cannot follow itself".into()));
+        }
+        let actor_id = super::fetch::webfinger(&self.ctx, &name, &host).await?;
+        let actor = super::remote_actors::fetch(&self.ctx, &actor_id).await?;
+        if let Some(existing) = follows::following(&self.ctx.store, &actor.id)? {
+            if existing.state == follows::FollowState::Accepted {
+                return Ok(());
+            }
+        }
+        let me = self.ctx.urls.instance_actor();
+        let follow_id = self.ctx.urls.new_activity(&me, "follow");
+        let record = follows::FollowingRecord {
+            id: self.ctx.store.next_id("counter/following_id")?,
+            actor: actor.id.clone(),
+            host: actor.host.clone(),
+            name: actor.preferred_username.clone(),
+            state: follows::FollowState::Pending,
+            follow_id: follow_id.clone(),
+            created_at: now_rfc3339(),
+        };
+        follows::put_following(&self.ctx.store, &record)?;
+        let doc = activity::build(
+            ActivityKind::Follow,
+            &follow_id,
+            &me,
+            json!(actor.id),
+            std::slice::from_ref(&actor.id),
+            &[],
+        );
+        self.ctx
+            .deliver(&follow_id, &doc, &format!("accounts/{INSTANCE_ACTOR_NAME}"), vec![actor.inbox.clone()])
+            .await?;
+        tracing::info!(target = %actor.id, "follow sent");
+        Ok(())
+    }
+
+    /// Stops following `target` (host or handle): sends Undo and forgets the host's
+    /// videos. False when it was not followed.
+    pub async fn unfollow(&self, target: &str) -> Result<bool, ApServiceError> {
+        let (name, host) = split_handle(target)?;
+        let all = follows::all_following(&self.ctx.store)?;
+        let Some(record) = all.into_iter().find(|f| f.host == host && f.name == name) else {
+            return Ok(false);
+        };
+        let me = self.ctx.urls.instance_actor();
+        let undo_id = self.ctx.urls.new_activity(&me, "undo");
+        let follow = json!({ "type": "Follow", "id": record.follow_id, "actor": me, "object": record.actor });
+        let doc = activity::build(ActivityKind::Undo, &undo_id, &me, follow, std::slice::from_ref(&record.actor), &[]);
+        if let Ok(actor) = super::remote_actors::get(&self.ctx, &record.actor).await {
+            self.ctx.deliver(&undo_id, &doc, &format!("accounts/{INSTANCE_ACTOR_NAME}"), vec![actor.inbox]).await?;
+        }
+        follows::remove_following(&self.ctx.store, &record.actor)?;
+        let removed = super::remote_videos::remove_host(&self.ctx, &host).await?;
+        self.ctx.store.flush().await?;
+        tracing::info!(target = %record.actor, removed_videos = removed, "unfollowed");
+        Ok(true)
+    }
+
+    /// What this instance follows.
+    pub fn following(&self) -> Result<Vec<FollowEntry>, ApServiceError> {
+        let me = self.instance_side();
+        Ok(follows::all_following(&self.ctx.store)?
+            .into_iter()
+            .map(|f| FollowEntry {
+                id: f.id,
+                follower: me.clone(),
+                following: FollowSide { name: f.name, host: f.host, url: f.actor },
+                state: f.state.label(),
+                created_at: f.created_at,
+            })
+            .collect())
+    }
+
+    /// Who follows this instance's actor.
+    pub fn followers(&self) -> Result<Vec<FollowEntry>, ApServiceError> {
+        let me = self.instance_side();
+        let path = format!("accounts/{INSTANCE_ACTOR_NAME}");
+        Ok(follows::followers_of(&self.ctx.store, &path)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let cached = super::remote_actors::cached(&self.ctx, &f.actor).ok().flatten();
+                let name = cached
+                    .map(|a| a.preferred_username)
+                    .unwrap_or_else(|| f.actor.rsplit('/').next().unwrap_or_default().to_string());
+                FollowEntry {
+                    id: i as u64 + 1,
+                    follower: FollowSide { name, host: f.host, url: f.actor },
+                    following: me.clone(),
+                    state: follows::FollowState::Accepted.label(),
+                    created_at: f.created_at,
+                }
+            })
+            .collect())
+    }
+
+    fn instance_side(&self) -> FollowSide {
+        FollowSide {
+            name: INSTANCE_ACTOR_NAME.into(),
+            host: self.ctx.urls.host().to_string(),
+            url: self.ctx.urls.instance_actor(),
+        }
+    }
+
+    /// Whether a uuid names a local or remote video known here (for the web's 404s).
+    pub fn is_remote_video(&self, video: &VideoRecord) -> bool {
+        !video.is_local()
+    }
+
+    /// The local object a URL of this instance names.
+    pub fn parse_local_url(&self, url: &str) -> Option<super::LocalObject> {
+        self.ctx.urls.parse(url)
+    }
+
+    /// The uuid of `video` as other servers know it.
+    pub fn video_url(&self, video: &VideoRecord) -> String {
+        match &video.remote {
+            Some(remote) => remote.url.clone(),
+            None => self.ctx.urls.video(video.uuid),
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn _uuid(_: Uuid) {}
+}
+
+/// `host` or `name@host` (an optional leading `@` and `acct:` are accepted).
+fn split_handle(target: &str) -> Result<(String, String), ApServiceError> {
+    let target = target.trim().trim_start_matches("acct:").trim_start_matches('@');
+    let (name, host) = match target.rsplit_once('@') {
+        Some((name, host)) => (name.to_string(), host.to_string()),
+        None => (INSTANCE_ACTOR_NAME.to_string(), target.to_string()),
+    };
+    let host = host.to_ascii_lowercase();
+    let valid_host =
+        !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if name.is_empty() || !valid_host {
+        return Err(ApServiceError::Invalid(format!("{target:?} is not a host or name@host")));
+    }
+    Ok((name, host))
+}
+
+/// A collection, or its page `page` (1-based) of [`PAGE_SIZE`] items.
+fn paged(id: &str, items: Vec<Value>, page: Option<usize>) -> Value {
+    let total = items.len() as u64;
+    match page {
+        None => collection::collection(id, total),
+        Some(page) => {
+            let page = page.max(1);
+            let start = (page - 1).saturating_mul(PAGE_SIZE);
+            let has_next = items.len() > start.saturating_add(PAGE_SIZE);
+            let slice: Vec<Value> = items.into_iter().skip(start).take(PAGE_SIZE).collect();
+            collection::page(id, page, total, slice, has_next)
+        }
+    }
+}
