@@ -212,6 +212,26 @@ pub fn delivery_stats(client: &ApiClient, host: &str) -> Result<Option<Value>> {
         .and_then(|hosts| hosts.iter().find(|h| h["host"].as_str() == Some(host)).cloned()))
 }
 
+/// Every sample of `/metrics` whose name is `name` (labels or not): `(labels, value)`,
+/// e.g. `("{host=\"127.0.0.1:5000\",outcome=\"delivered\"}", 3.0)`.
+pub fn metric_samples(node: &TestNode, name: &str) -> Result<Vec<(String, f64)>> {
+    let text = reqwest::blocking::Client::new()
+        .get(node.url("/metrics"))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .and_then(reqwest::blocking::Response::text)
+        .context("GET /metrics")?;
+    Ok(text
+        .lines()
+        .filter_map(|line| line.strip_prefix(name))
+        .filter(|rest| rest.starts_with('{') || rest.starts_with(' '))
+        .filter_map(|rest| {
+            let (labels, value) = rest.rsplit_once(' ')?;
+            Some((labels.trim().to_string(), value.trim().parse().ok()?))
+        })
+        .collect())
+}
+
 fn expect_status(resp: reqwest::blocking::Response, expected: StatusCode, what: &str) -> Result<()> {
     let status = resp.status();
     if status != expected {

@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use shoal_tests::fake_mastodon::{object_id, summarize, FakeMastodon, Sent};
 use shoal_tests::federation::{
-    all_comments, ap_get, comments, federating, followers_count, host_of, rate, ratings, upload_tiny, wait_for,
-    AP_ACCEPT, FEDERATION_TIMEOUT,
+    all_comments, ap_get, comments, federating, followers_count, host_of, metric_samples, rate, ratings, upload_tiny,
+    wait_for, AP_ACCEPT, FEDERATION_TIMEOUT,
 };
 use shoal_tests::node::NodeBuilder;
 use shoal_tests::{ApiClient, Result, TestNode};
@@ -294,6 +294,9 @@ fn every_refused_inbox_post_is_a_4xx_with_json_and_changes_nothing() -> Result<(
     let after = state(&w)?;
     assert!(failures.is_empty(), "refusals:\n{}", failures.join("\n"));
     assert_eq!(after, before, "no state change after the refusals; deliveries: {}", summarize(&w.fake.deliveries()?));
+    let refusals = metric_samples(&w.node, "shoal_activitypub_inbox_refusals_total")?;
+    let counted: f64 = refusals.iter().map(|(_, v)| v).sum();
+    assert_eq!(counted, cases.len() as f64, "every refusal counted by reason: {refusals:?}");
 
     // The same requests, well-formed, do change state (so the checks above can fail).
     let ok = w.fake.send(follow(json!({})))?;
