@@ -412,9 +412,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         host = self.server.host
         parts = urllib.parse.urlsplit(self.path)
-        with host.lock:
-            host.requests.append({"method": "GET", "path": self.path, "signed": "signature" in
-                                  {k.lower() for k in self.headers.keys()}, "at": time.time()})
+        if not parts.path.startswith("/_control/"):
+            with host.lock:
+                host.requests.append({"method": "GET", "path": self.path, "signed": "signature" in
+                                      {k.lower() for k in self.headers.keys()}, "at": time.time()})
         if host.control:
             answer = host.control(self, "GET", parts.path, None)
             if answer is not None:

@@ -129,19 +129,37 @@ pub fn comments(client: &ApiClient, uuid: &str) -> Result<Vec<Comment>> {
             .get_json(&format!("/api/v1/videos/{uuid}/comment-threads?start={}&count=100&sort=createdAt", out.len()))?;
         let data = page["data"].as_array().ok_or_else(|| anyhow!("comment-threads without data: {page}"))?;
         for c in data {
-            out.push(Comment {
-                id: c["id"].as_u64().ok_or_else(|| anyhow!("comment without numeric id: {c}"))?,
-                text: c["text"].as_str().unwrap_or_default().to_string(),
-                account_name: c["account"]["name"].as_str().unwrap_or_default().to_string(),
-                account_host: c["account"]["host"].as_str().unwrap_or_default().to_string(),
-                created_at: c["createdAt"].as_str().unwrap_or_default().to_string(),
-            });
+            out.push(comment_of(c)?);
         }
         let total = page["total"].as_u64().unwrap_or(0) as usize;
         if data.is_empty() || out.len() >= total {
             return Ok(out);
         }
     }
+}
+
+/// Every comment of a video, replies included: each thread's tree
+/// (`GET /api/v1/videos/{uuid}/comment-threads/{id}`, `{comment, children}`) walked.
+pub fn all_comments(client: &ApiClient, uuid: &str) -> Result<Vec<Comment>> {
+    let mut out = Vec::new();
+    for thread in comments(client, uuid)? {
+        let mut stack = vec![client.get_json(&format!("/api/v1/videos/{uuid}/comment-threads/{}", thread.id))?];
+        while let Some(node) = stack.pop() {
+            out.push(comment_of(&node["comment"])?);
+            stack.extend(node["children"].as_array().into_iter().flatten().cloned());
+        }
+    }
+    Ok(out)
+}
+
+fn comment_of(c: &Value) -> Result<Comment> {
+    Ok(Comment {
+        id: c["id"].as_u64().ok_or_else(|| anyhow!("comment without numeric id: {c}"))?,
+        text: c["text"].as_str().unwrap_or_default().to_string(),
+        account_name: c["account"]["name"].as_str().unwrap_or_default().to_string(),
+        account_host: c["account"]["host"].as_str().unwrap_or_default().to_string(),
+        created_at: c["createdAt"].as_str().unwrap_or_default().to_string(),
+    })
 }
 
 /// `PUT /api/v1/videos/{uuid}/rate {"rating"}` (like, dislike, none), which must answer 204.
@@ -192,6 +210,26 @@ pub fn delivery_stats(client: &ApiClient, host: &str) -> Result<Option<Value>> {
     Ok(stats["activityPubHosts"]
         .as_array()
         .and_then(|hosts| hosts.iter().find(|h| h["host"].as_str() == Some(host)).cloned()))
+}
+
+/// Every sample of `/metrics` whose name is `name` (labels or not): `(labels, value)`,
+/// e.g. `("{host=\"127.0.0.1:5000\",outcome=\"delivered\"}", 3.0)`.
+pub fn metric_samples(node: &TestNode, name: &str) -> Result<Vec<(String, f64)>> {
+    let text = reqwest::blocking::Client::new()
+        .get(node.url("/metrics"))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .and_then(reqwest::blocking::Response::text)
+        .context("GET /metrics")?;
+    Ok(text
+        .lines()
+        .filter_map(|line| line.strip_prefix(name))
+        .filter(|rest| rest.starts_with('{') || rest.starts_with(' '))
+        .filter_map(|rest| {
+            let (labels, value) = rest.rsplit_once(' ')?;
+            Some((labels.trim().to_string(), value.trim().parse().ok()?))
+        })
+        .collect())
 }
 
 fn expect_status(resp: reqwest::blocking::Response, expected: StatusCode, what: &str) -> Result<()> {

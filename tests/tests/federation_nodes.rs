@@ -12,8 +12,8 @@ use serde_json::Value;
 use std::time::Duration;
 
 use shoal_tests::federation::{
-    ap_get, comment, comments, delivery_stats, federating, follow_instance, host_of, rate, ratings, upload_tiny,
-    video_status, wait_follow_accepted, wait_for, Comment, AP_ACCEPT, FEDERATION_TIMEOUT, LD_ACCEPT,
+    ap_get, comment, comments, delivery_stats, federating, follow_instance, host_of, metric_samples, rate, ratings,
+    upload_tiny, video_status, wait_follow_accepted, wait_for, Comment, AP_ACCEPT, FEDERATION_TIMEOUT, LD_ACCEPT,
 };
 use shoal_tests::verify::get_bytes;
 use shoal_tests::{ApiClient, Result, TestNode};
@@ -174,6 +174,12 @@ fn deliveries_wait_for_a_stopped_node_arrive_in_order_and_survive_kill9() -> Res
     assert!(queued["failed"].as_u64().is_some() && queued["consecutiveFailures"].as_u64().is_some(), "{queued:#}");
     let waiting = a_admin.get_json("/api/v1/server/stats")?["totalActivityPubMessagesWaiting"].as_u64().unwrap_or(0);
     assert!(waiting >= 1, "totalActivityPubMessagesWaiting counts the queue: {waiting}");
+    let b_label = format!("host=\"{b_host}\"");
+    let depth = metric_samples(&a, "shoal_federation_queue_depth")?;
+    assert!(
+        depth.iter().any(|(labels, v)| labels.contains(&b_label) && *v >= 1.0),
+        "shoal_federation_queue_depth for B while it is down: {depth:?}"
+    );
 
     b.restart()?;
     let b_admin = b.admin()?;
@@ -208,6 +214,14 @@ fn deliveries_wait_for_a_stopped_node_arrive_in_order_and_survive_kill9() -> Res
         Ok(entry.filter(|e| e["queued"].as_u64() == Some(0)))
     })?;
     assert_eq!(ratings(&b_admin, &uuid)?.0, 1, "the like is not counted twice");
+    let b_label = format!("host=\"{b_host}\"");
+    let delivered: f64 = metric_samples(&a, "shoal_federation_deliveries_total")?
+        .iter()
+        .filter(|(labels, _)| labels.contains(&b_label) && labels.contains("outcome=\"delivered\""))
+        .map(|(_, v)| v)
+        .sum();
+    // Counted since the restart: at least comments 4, 5 and 6.
+    assert!(delivered >= 3.0, "shoal_federation_deliveries_total delivered to B after the restart: {delivered}");
     a.assert_alive()?;
     b.assert_alive()
 }

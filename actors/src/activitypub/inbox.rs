@@ -12,7 +12,8 @@ use shoal_protocol::http_signatures::{self, PublicKey, SignatureError, VerifyPol
 /// An inbox POST as the web edge received it.
 pub struct InboxRequest<'a> {
     pub method: &'a http::Method,
-    /// Path and query as received.
+    /// The request target: absolute, with the scheme of the node's public URL and the Host
+    /// header (RFC 9421 `@target-uri` covers both), or the path and query as received.
     pub uri: &'a http::Uri,
     /// The `Host` header (the authority the signature covers).
     pub host: &'a str,
