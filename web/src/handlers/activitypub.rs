@@ -131,22 +131,11 @@ async fn inbox(state: &AppState, method: &Method, uri: &Uri, headers: &HeaderMap
     };
     let body = &body[..];
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    // RFC 9421 `@target-uri` covers the scheme, which axum's path-only URI lacks: it is
-    // the public URL's (http on loopback tests, https in production).
-    let absolute = absolute_uri(state.shoal.config().public_url(), host, uri);
-    let request = InboxRequest { method, uri: absolute.as_ref().unwrap_or(uri), host, headers, body };
+    let request = InboxRequest { method, uri, host, headers, body };
     match state.shoal.activitypub().receive(request).await {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
         Err(err) => ap_error(err).into_response(),
     }
-}
-
-/// `{scheme}://{host}{path and query}` with the scheme of the node's public URL, or `None`
-/// when the Host header is not a valid authority (the signature check then fails on its own).
-fn absolute_uri(public_url: &str, host: &str, uri: &Uri) -> Option<Uri> {
-    let scheme = if public_url.starts_with("http://") { "http" } else { "https" };
-    let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    Uri::builder().scheme(scheme).authority(host).path_and_query(path_and_query).build().ok()
 }
 
 /// `GET /videos/watch/{uuid}/comments/{id}`: a local comment's `Note`.
