@@ -31,6 +31,7 @@ pub fn federating() -> NodeBuilder {
         .set("federation.delivery_backoff_initial_ms", 200)
         .set("federation.delivery_backoff_max_secs", 2)
         .set("federation.circuit_breaker_open_secs", 2)
+        .set("social.view_flush_interval_secs", 1)
 }
 
 /// `127.0.0.1:PORT`: the node's host as federation names it.

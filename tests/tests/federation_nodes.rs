@@ -132,6 +132,17 @@ fn a_follows_b_sees_its_videos_and_its_comments_and_likes_reach_b() -> Result<()
     })?;
     assert_eq!(video_status(&c.anonymous()?, &upload.uuid)?, StatusCode::NOT_FOUND, "still nothing on C");
 
+    // A view on A is reported to B (coalesced into one View per flush), and B's count is
+    // what A shows once B's next Update arrives; here B's own count is checked.
+    let views_path = format!("/api/v1/videos/{}/views", upload.uuid);
+    let resp = a.anonymous()?.post_json(&views_path, &serde_json::json!({ "currentTime": 1 }))?;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT, "view on A");
+    wait_for(FEDERATION_TIMEOUT, "A's view counted on B", |last| {
+        let views = b_admin.video(&upload.uuid)?["views"].as_u64().unwrap_or(0);
+        *last = format!("views {views}");
+        Ok((views == 1).then_some(()))
+    })?;
+
     // B deletes: gone on A too.
     let resp = b_admin.delete(&format!("/api/v1/videos/{}", upload.id))?;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT, "DELETE on B");

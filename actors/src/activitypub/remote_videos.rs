@@ -80,7 +80,8 @@ fn apply(record: &mut VideoRecord, video: &RemoteVideo, origin: RemoteOrigin) {
     record.download_enabled = video.download_enabled;
     record.updated_at = video.updated.clone().unwrap_or_else(now_rfc3339);
     record.published_at = video.published.clone().or_else(|| record.published_at.clone());
-    record.views = record.views.max(video.views);
+    // The origin counts views (ours are reported to it): its figure is authoritative.
+    record.views = video.views;
     record.source.duration_secs = video.duration_secs as f64;
     record.source.width = best.map_or(0, |f| f.width);
     record.source.height = best.map_or(0, |f| f.height);
