@@ -6,9 +6,11 @@ use super::urls::INSTANCE_ACTOR_NAME;
 use super::{ApServiceError, Ctx};
 use crate::accounts::{ChannelRecord, UserRecord};
 use crate::media::THUMBNAIL_WIDTH;
+use crate::social::{CommentAuthor, CommentRecord};
 use crate::torrent_file::{http_announce_url, ws_tracker_url};
 use crate::videos::record::{Privacy, VideoRecord};
 use shoal_protocol::activitypub::actor::{ActorKind, LocalActor};
+use shoal_protocol::activitypub::note::NoteObject;
 use shoal_protocol::activitypub::video::{VideoFileLinks, VideoObject};
 
 /// The instance actor (`Application`).
@@ -140,6 +142,42 @@ pub fn video_object(ctx: &Ctx, video: &VideoRecord) -> Result<VideoObject, ApSer
         tracker_websocket: ctx.config.tracker.enabled.then(|| ws_tracker_url(base)),
         public: video.privacy == Privacy::Public,
     })
+}
+
+/// A video's ActivityPub id: its origin's for a remote video.
+pub fn video_url(ctx: &Ctx, video: &VideoRecord) -> String {
+    match &video.remote {
+        Some(remote) => remote.url.clone(),
+        None => ctx.urls.video(video.uuid),
+    }
+}
+
+/// The `Note` of a comment written by a local account, with the path of that account's
+/// actor (its key signs the note) and the parent comment, if any; `None` for a remote
+/// author's comment or a vanished account.
+pub fn comment_note(
+    ctx: &Ctx,
+    video: &VideoRecord,
+    comment: &CommentRecord,
+) -> Result<Option<(NoteObject, String, Option<CommentRecord>)>, ApServiceError> {
+    let CommentAuthor::Local { account_id } = &comment.author else { return Ok(None) };
+    let Some(user) = ctx.accounts.user(*account_id)? else { return Ok(None) };
+    let author_path = format!("accounts/{}", user.username);
+    let author = ctx.urls.actor_id(&author_path);
+    let parent = match comment.in_reply_to {
+        Some(parent_id) => ctx.social.comment(video.id, parent_id)?,
+        None => None,
+    };
+    let note = NoteObject {
+        id: comment.url.clone(),
+        text: comment.text.clone(),
+        in_reply_to: parent.as_ref().map_or_else(|| video_url(ctx, video), |p| p.url.clone()),
+        published: comment.created_at.clone(),
+        updated: comment.updated_at.clone(),
+        cc: vec![format!("{author}/followers")],
+        attributed_to: author,
+    };
+    Ok(Some((note, author_path, parent)))
 }
 
 /// True when a local video is shown to other servers: published and public or unlisted.

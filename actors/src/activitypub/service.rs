@@ -16,11 +16,9 @@ use crate::videos::record::VideoRecord;
 use serde_json::{json, Value};
 use shoal_protocol::activitypub::activity::{self, ActivityKind};
 use shoal_protocol::activitypub::collection::{self, PAGE_SIZE};
-use shoal_protocol::activitypub::note::NoteObject;
 use shoal_protocol::activitypub::webfinger::{self, Resource};
 use shoal_protocol::activitypub::{context, nodeinfo, PUBLIC};
 use std::sync::Arc;
-use uuid::Uuid;
 
 /// Which kind of local actor a route names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,26 +205,7 @@ impl ActivityPub {
         if comment.video_id != video.id || comment.deleted_at.is_some() {
             return Ok(None);
         }
-        let crate::social::CommentAuthor::Local { account_id } = comment.author else { return Ok(None) };
-        let Some(user) = self.ctx.accounts.user(account_id)? else { return Ok(None) };
-        let video_url = match &video.remote {
-            Some(remote) => remote.url.clone(),
-            None => self.ctx.urls.video(video.uuid),
-        };
-        let in_reply_to = match comment.in_reply_to {
-            Some(parent) => self.ctx.social.comment(video.id, parent)?.map(|p| p.url).unwrap_or(video_url),
-            None => video_url,
-        };
-        let author = self.ctx.urls.account(&user.username);
-        let note = NoteObject {
-            id: comment.url.clone(),
-            text: comment.text.clone(),
-            in_reply_to,
-            attributed_to: author.clone(),
-            published: comment.created_at.clone(),
-            updated: comment.updated_at.clone(),
-            cc: vec![format!("{author}/followers")],
-        };
+        let Some((note, _, _)) = documents::comment_note(&self.ctx, video, &comment)? else { return Ok(None) };
         Ok(Some(context::with_context(note.to_object())))
     }
 
@@ -246,11 +225,21 @@ impl ActivityPub {
         Ok(Some(collection::collection(&id, total)))
     }
 
-    fn actor_path(kind: LocalActorKind, name: &str) -> String {
-        match kind {
+    /// The path and id of the local actor a route names, if it exists.
+    async fn existing_actor(
+        &self,
+        kind: LocalActorKind,
+        name: &str,
+    ) -> Result<Option<(String, String)>, ApServiceError> {
+        let path = match kind {
             LocalActorKind::Account => format!("accounts/{name}"),
             LocalActorKind::Channel => format!("video-channels/{name}"),
+        };
+        let actor = self.ctx.urls.actor_id(&path);
+        if documents::local_actor(&self.ctx, &actor).await?.is_none() {
+            return Ok(None);
         }
+        Ok(Some((path, actor)))
     }
 
     /// The followers collection (or `page`) of a local actor.
@@ -260,11 +249,8 @@ impl ActivityPub {
         name: &str,
         page: Option<usize>,
     ) -> Result<Option<Value>, ApServiceError> {
-        let path = Self::actor_path(kind, name);
-        let id = format!("{}/followers", self.ctx.urls.actor_id(&path));
-        if documents::local_actor(&self.ctx, &self.ctx.urls.actor_id(&path)).await?.is_none() {
-            return Ok(None);
-        }
+        let Some((path, actor)) = self.existing_actor(kind, name).await? else { return Ok(None) };
+        let id = format!("{actor}/followers");
         let followers: Vec<Value> =
             follows::followers_of(&self.ctx.store, &path)?.into_iter().map(|f| json!(f.actor)).collect();
         Ok(Some(paged(&id, followers, page)))
@@ -277,11 +263,7 @@ impl ActivityPub {
         name: &str,
         page: Option<usize>,
     ) -> Result<Option<Value>, ApServiceError> {
-        let path = Self::actor_path(kind, name);
-        let actor = self.ctx.urls.actor_id(&path);
-        if documents::local_actor(&self.ctx, &actor).await?.is_none() {
-            return Ok(None);
-        }
+        let Some((_, actor)) = self.existing_actor(kind, name).await? else { return Ok(None) };
         let items = if name == INSTANCE_ACTOR_NAME && kind == LocalActorKind::Account {
             follows::all_following(&self.ctx.store)?
                 .into_iter()
@@ -301,11 +283,7 @@ impl ActivityPub {
         name: &str,
         page: Option<usize>,
     ) -> Result<Option<Value>, ApServiceError> {
-        let path = Self::actor_path(kind, name);
-        let actor = self.ctx.urls.actor_id(&path);
-        if documents::local_actor(&self.ctx, &actor).await?.is_none() {
-            return Ok(None);
-        }
+        let Some((_, actor)) = self.existing_actor(kind, name).await? else { return Ok(None) };
         let instance = kind == LocalActorKind::Account && name == INSTANCE_ACTOR_NAME;
         let account_id = match kind {
             LocalActorKind::Account if !instance => self.ctx.accounts.user_by_name(name)?.map(|u| u.id),
@@ -471,27 +449,6 @@ impl ActivityPub {
             url: self.ctx.urls.instance_actor(),
         }
     }
-
-    /// Whether a uuid names a local or remote video known here (for the web's 404s).
-    pub fn is_remote_video(&self, video: &VideoRecord) -> bool {
-        !video.is_local()
-    }
-
-    /// The local object a URL of this instance names.
-    pub fn parse_local_url(&self, url: &str) -> Option<super::LocalObject> {
-        self.ctx.urls.parse(url)
-    }
-
-    /// The uuid of `video` as other servers know it.
-    pub fn video_url(&self, video: &VideoRecord) -> String {
-        match &video.remote {
-            Some(remote) => remote.url.clone(),
-            None => self.ctx.urls.video(video.uuid),
-        }
-    }
-
-    #[doc(hidden)]
-    pub fn _uuid(_: Uuid) {}
 }
 
 /// `host` or `name@host` (an optional leading `@` and `acct:` are accepted).

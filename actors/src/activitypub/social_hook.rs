@@ -12,7 +12,6 @@ use crate::social::{CommentAuthor, CommentRecord, Rating, SocialHook};
 use crate::videos::record::VideoRecord;
 use serde_json::json;
 use shoal_protocol::activitypub::activity::{self, ActivityKind};
-use shoal_protocol::activitypub::note::NoteObject;
 use shoal_protocol::activitypub::PUBLIC;
 use tokio::sync::mpsc;
 
@@ -98,19 +97,10 @@ async fn send_comment(
     comment: &CommentRecord,
     deleted: bool,
 ) -> Result<(), ApServiceError> {
-    let CommentAuthor::Local { account_id } = &comment.author else { return Ok(()) };
-    let Some(user) = ctx.accounts.user(*account_id)? else { return Ok(()) };
-    let author_path = format!("accounts/{}", user.username);
-    let author = ctx.urls.actor_id(&author_path);
-    let video_url = match &video.remote {
-        Some(remote) => remote.url.clone(),
-        None => ctx.urls.video(video.uuid),
+    let Some((note, author_path, parent)) = super::documents::comment_note(ctx, video, comment)? else {
+        return Ok(());
     };
-    let parent = match comment.in_reply_to {
-        Some(parent_id) => ctx.social.comment(video.id, parent_id)?,
-        None => None,
-    };
-    let in_reply_to = parent.as_ref().map_or(video_url, |p| p.url.clone());
+    let author = note.attributed_to.clone();
     let mut inboxes = Vec::new();
     if let Some(inbox) = origin_inbox(ctx, video).await? {
         inboxes.push(inbox);
@@ -133,15 +123,6 @@ async fn send_comment(
     let (kind, object) = if deleted {
         (ActivityKind::Delete, json!({ "type": "Tombstone", "id": comment.url }))
     } else {
-        let note = NoteObject {
-            id: comment.url.clone(),
-            text: comment.text.clone(),
-            in_reply_to,
-            attributed_to: author.clone(),
-            published: comment.created_at.clone(),
-            updated: comment.updated_at.clone(),
-            cc: vec![followers.clone()],
-        };
         (ActivityKind::Create, note.to_object())
     };
     let id = ctx.urls.new_activity(&author, kind.as_str());
