@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use shoal_tests::federation::{
     ap_get, comment, comments, delivery_stats, federating, follow_instance, host_of, metric_samples, rate, ratings,
-    upload_tiny, video_status, wait_follow_accepted, wait_for, Comment, AP_ACCEPT, FEDERATION_TIMEOUT, LD_ACCEPT,
+    unfollow_instance, upload_tiny, video_status, wait_follow_accepted, wait_for, Comment, AP_ACCEPT,
+    FEDERATION_TIMEOUT, LD_ACCEPT,
 };
 use shoal_tests::verify::get_bytes;
 use shoal_tests::{ApiClient, Result, TestNode};
@@ -151,6 +152,15 @@ fn a_follows_b_sees_its_videos_and_its_comments_and_likes_reach_b() -> Result<()
         let status = video_status(&anon_a, &upload.uuid)?;
         *last = status.to_string();
         Ok((status == StatusCode::NOT_FOUND).then_some(()))
+    })?;
+
+    // A unfollows B: the follow is gone on A at once, and B hears of it (Undo).
+    unfollow_instance(&a_admin, &b_host)?;
+    assert_eq!(a_admin.get_json("/api/v1/server/following")?["total"], 0, "A follows no one");
+    wait_for(FEDERATION_TIMEOUT, "A's Undo reaching B", |last| {
+        let followers = b_admin.get_json("/api/v1/server/followers")?;
+        *last = followers.to_string();
+        Ok((followers["total"] == 0).then_some(()))
     })?;
     Ok(())
 }
