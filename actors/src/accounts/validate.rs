@@ -11,6 +11,10 @@ pub fn username(name: &str) -> Result<(), AccountError> {
     if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_') {
         return Err(invalid("username", "may only contain a-z, 0-9, '.' and '_'"));
     }
+    if name == crate::activitypub::INSTANCE_ACTOR_NAME {
+        // `/accounts/peertube` is the instance's own ActivityPub actor.
+        return Err(invalid("username", "is reserved for the instance"));
+    }
     Ok(())
 }
 
@@ -71,6 +75,7 @@ mod tests {
         assert!(username("a-b").is_err());
         assert!(username(&"a".repeat(50)).is_ok());
         assert!(username(&"a".repeat(51)).is_err());
+        assert!(username("peertube").is_err(), "the instance actor's name");
     }
 
     #[test]
