@@ -19,6 +19,8 @@ Environment variables:
   SHOAL_LOG_FORMAT         `text` or `json` (log.format)
   SHOAL_TLS_CERT           PEM certificate chain, serve HTTPS (tls.cert)
   SHOAL_TLS_KEY            its PEM private key (tls.key)
+  SHOAL_ALLOW_PRIVATE_ADDRESSES=1  federate with private/loopback addresses over plain http
+                           (federation.allow_private_addresses; tests and development only)
   SHOAL_<SECTION>__<KEY>   any other key, e.g. SHOAL_TRANSCODING__SPEED=6,
                            SHOAL_LIMITS__MAX_UPLOAD_BYTES=1073741824 (values are TOML:
                            numbers, booleans, [arrays]; text needs no quotes)";
