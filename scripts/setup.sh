@@ -32,6 +32,8 @@ if [ "$mode" != "--serve" ]; then
   have ip || missing+=(iproute2)
   have openssl || missing+=(openssl)
   have curl || missing+=(curl)
+  # The federation tests' Python clients live in a venv (see below).
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
