@@ -15,6 +15,7 @@ pub mod handlers;
 pub mod html;
 pub mod json;
 pub mod metrics;
+pub mod pagination;
 pub mod read_buffers;
 pub mod resumable_session;
 pub mod router;

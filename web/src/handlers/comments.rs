@@ -15,21 +15,8 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::handlers::videos::{check_can_see, find};
 use crate::json::comment::{CommentCreatedJson, CommentRenderer, ThreadListJson, ThreadTreeJson};
+use crate::pagination::PageParams;
 use crate::state::AppState;
-
-/// PeerTube's page size bounds.
-const DEFAULT_COUNT: usize = 15;
-const MAX_COUNT: usize = 100;
-
-#[derive(Debug, Deserialize)]
-pub struct ThreadListParams {
-    #[serde(default)]
-    pub start: Option<usize>,
-    #[serde(default)]
-    pub count: Option<usize>,
-    #[serde(default)]
-    pub sort: Option<String>,
-}
 
 /// `{ "text": ... }`.
 #[derive(Debug, Deserialize)]
@@ -43,20 +30,13 @@ pub async fn list_threads(
     State(state): State<AppState>,
     MaybeUser(viewer): MaybeUser,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(params): ApiQuery<ThreadListParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<ThreadListJson>, ApiError> {
     let video = find(&state, &id)?;
     check_can_see(&video, viewer.as_ref())?;
-    let count = params.count.unwrap_or(DEFAULT_COUNT);
-    if count > MAX_COUNT {
-        return Err(ApiError::bad_request(format!("Incorrect query parameters: count (at most {MAX_COUNT})")));
-    }
-    let sort = match params.sort.as_deref() {
-        None | Some("") => ThreadSort::CreatedAtDesc,
-        Some(raw) => ThreadSort::parse(raw)
-            .ok_or_else(|| ApiError::bad_request(format!("Incorrect query parameters: unknown sort {raw:?}")))?,
-    };
-    let page = state.shoal.social().threads(video.id, params.start.unwrap_or(0), count, sort)?;
+    let count = params.count()?;
+    let sort = params.sort(ThreadSort::CreatedAtDesc, ThreadSort::parse)?;
+    let page = state.shoal.social().threads(video.id, params.start(), count, sort)?;
     Ok(Json(with_renderer(&state, |r| r.threads(&page))?))
 }
 

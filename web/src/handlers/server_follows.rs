@@ -12,6 +12,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::json::ResultList;
+use crate::pagination::{PageParams, DEFAULT_COUNT, MAX_COUNT};
 use crate::state::AppState;
 
 /// Hosts or handles followed in one request at most.
@@ -25,13 +26,6 @@ pub struct FollowRequest {
     hosts: Vec<String>,
     #[serde(default)]
     handles: Vec<String>,
-}
-
-/// `?start&count`.
-#[derive(Debug, Deserialize)]
-pub struct ListParams {
-    start: Option<usize>,
-    count: Option<usize>,
 }
 
 /// One side of PeerTube's `ActorFollow`.
@@ -75,10 +69,10 @@ fn to_json(entry: FollowEntry) -> ActorFollowJson {
     }
 }
 
-fn page(entries: Vec<FollowEntry>, params: &ListParams) -> Json<ResultList<ActorFollowJson>> {
+fn page(entries: Vec<FollowEntry>, params: &PageParams) -> Json<ResultList<ActorFollowJson>> {
     let total = entries.len() as u64;
-    let start = params.start.unwrap_or(0);
-    let count = params.count.unwrap_or(15).min(100);
+    let start = params.start();
+    let count = params.count.unwrap_or(DEFAULT_COUNT).min(MAX_COUNT);
     let data = entries.into_iter().skip(start).take(count).map(to_json).collect();
     Json(ResultList { total, data })
 }
@@ -86,7 +80,7 @@ fn page(entries: Vec<FollowEntry>, params: &ListParams) -> Json<ResultList<Actor
 /// `GET /api/v1/server/following`.
 pub async fn following(
     State(state): State<AppState>,
-    ApiQuery(params): ApiQuery<ListParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<ResultList<ActorFollowJson>>, ApiError> {
     Ok(page(state.shoal.activitypub().following().map_err(ap_error)?, &params))
 }
@@ -94,7 +88,7 @@ pub async fn following(
 /// `GET /api/v1/server/followers`.
 pub async fn followers(
     State(state): State<AppState>,
-    ApiQuery(params): ApiQuery<ListParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<ResultList<ActorFollowJson>>, ApiError> {
     Ok(page(state.shoal.activitypub().followers().map_err(ap_error)?, &params))
 }

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use shoal_actors::accounts::{ChannelRecord, UserRecord};
 use shoal_actors::videos::record::{Privacy, VideoKey, VideoRecord};
 use shoal_actors::{VideoListQuery, VideoSort};
@@ -18,43 +17,19 @@ use crate::extract::{ApiPath, ApiQuery};
 use crate::json::labels;
 use crate::json::video::{VideoDetailsJson, VideoJson, VideoOwner};
 use crate::json::ResultList;
+use crate::pagination::PageParams;
 use crate::state::AppState;
-
-/// PeerTube's page size bounds for video lists.
-const DEFAULT_COUNT: usize = 15;
-const MAX_COUNT: usize = 100;
-
-#[derive(Debug, Deserialize)]
-pub struct ListParams {
-    #[serde(default)]
-    pub start: Option<usize>,
-    #[serde(default)]
-    pub count: Option<usize>,
-    #[serde(default)]
-    pub sort: Option<String>,
-}
 
 /// `GET /api/v1/videos?start&count&sort`.
 pub async fn list(
     State(state): State<AppState>,
     MaybeUser(viewer): MaybeUser,
-    ApiQuery(params): ApiQuery<ListParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<ResultList<VideoJson>>, ApiError> {
-    let count = params.count.unwrap_or(DEFAULT_COUNT);
-    if count > MAX_COUNT {
-        return Err(ApiError::bad_request(format!("Incorrect query parameters: count (at most {MAX_COUNT})")));
-    }
-    let sort = match params.sort.as_deref() {
-        None | Some("") => VideoSort::PublishedAtDesc,
-        Some(raw) => VideoSort::parse(raw)
-            .ok_or_else(|| ApiError::bad_request(format!("Incorrect query parameters: unknown sort {raw:?}")))?,
-    };
-    let query = VideoListQuery {
-        start: params.start.unwrap_or(0),
-        count,
-        sort,
-        viewer_account: viewer.as_ref().map(|user| user.id),
-    };
+    let count = params.count()?;
+    let sort = params.sort(VideoSort::PublishedAtDesc, VideoSort::parse)?;
+    let query =
+        VideoListQuery { start: params.start(), count, sort, viewer_account: viewer.as_ref().map(|user| user.id) };
     let (total, videos) = state.shoal.list_videos(&query)?;
     let public_url = state.shoal.config().public_url().to_owned();
     let mut owners = OwnerCache::default();
