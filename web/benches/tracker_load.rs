@@ -18,7 +18,7 @@
 //! limit off and no per-connection swarm cap: every load connection comes from
 //! 127.0.0.1 and joins many swarms, as in aquatic's load test.
 
-#[path = "common/proc_stats.rs"]
+#[path = "../../tests/src/proc_stats.rs"]
 mod proc_stats;
 
 use proc_stats::{cpu_seconds, rss_kib};

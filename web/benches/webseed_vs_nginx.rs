@@ -12,7 +12,7 @@
 
 // This bench reads CPU time only.
 #[allow(dead_code)]
-#[path = "common/proc_stats.rs"]
+#[path = "../../tests/src/proc_stats.rs"]
 mod proc_stats;
 
 use proc_stats::cpu_seconds;
