@@ -6,9 +6,8 @@
 //!     time until all delivered, and a check that every activity arrived exactly once and
 //!     in order (exit code 1 otherwise).
 //!
-//! The signer computes a SHA-256 digest of the body and an RSA-2048 PKCS#1 v1.5 signature
-//! (ring, key made by `openssl genpkey`) on every attempt, the cost of a real HTTP
-//! Signature; without openssl it falls back to the header-only test signer and says so.
+//! Every attempt is signed with Shoal's own draft-cavage signing (body digest and an
+//! RSA-2048 signature), the cost of the real thing.
 //!
 //! Knobs: SHOAL_BENCH_HOSTS (50), SHOAL_BENCH_FOLLOWERS_PER_HOST (20),
 //! SHOAL_BENCH_RECOVERY (10000), SHOAL_BENCH_OPEN_SECS (circuit breaker open time, 2).
@@ -17,13 +16,11 @@
 #[path = "../tests/federation_support/mod.rs"]
 mod federation_support;
 
-use base64::Engine;
-use federation_support::{activity, reserve_port, Receiver, TestSigner};
-use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
-use sha2::Digest;
+use federation_support::{activity, reserve_port, Receiver};
 use shoal_actors::config::ShoalConfig;
 use shoal_actors::federation::RequestSigner;
 use shoal_actors::Shoal;
+use shoal_protocol::http_signatures::{sign_request, PrivateKey, Scheme};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,11 +37,10 @@ fn vm_hwm_kib() -> u64 {
     line.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
-/// Signs like a cavage signer would cost: digest of the body, RSA-2048 over a signing
-/// string; plus the test header the receivers check.
+/// Shoal's own draft-cavage signing (`sign_request`: Date, Digest, an RSA-2048
+/// signature) on every attempt, plus the test header the receivers check.
 struct RsaBenchSigner {
-    key: RsaKeyPair,
-    rng: ring::rand::SystemRandom,
+    key: PrivateKey,
 }
 
 impl RequestSigner for RsaBenchSigner {
@@ -56,42 +52,20 @@ impl RequestSigner for RsaBenchSigner {
         headers: &mut http::HeaderMap,
         body: Option<&[u8]>,
     ) -> Result<(), String> {
-        let digest = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(body.unwrap_or_default()));
-        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
-        let signing = format!(
-            "(request-target): {} {}\nhost: {}\ndate: {date}\ndigest: SHA-256={digest}",
-            method.as_str().to_lowercase(),
-            uri.path(),
-            uri.authority().map(|a| a.as_str()).unwrap_or("")
-        );
-        let mut signature = vec![0u8; self.key.public().modulus_len()];
-        self.key.sign(&RSA_PKCS1_SHA256, &self.rng, signing.as_bytes(), &mut signature).map_err(|e| e.to_string())?;
-        let header = format!(
-            "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
-            base64::engine::general_purpose::STANDARD.encode(signature)
-        );
-        for (name, value) in [("date", date), ("digest", format!("SHA-256={digest}")), ("signature", header)] {
-            headers.insert(name, http::HeaderValue::from_str(&value).map_err(|e| e.to_string())?);
-        }
+        sign_request(Scheme::Cavage, method, uri, headers, body, key_id, &self.key, unix_secs())
+            .map_err(|e| e.to_string())?;
         headers.insert("x-test-signed", http::HeaderValue::from_str(key_id).map_err(|e| e.to_string())?);
         Ok(())
     }
 }
 
-fn signer() -> (Arc<dyn RequestSigner>, &'static str) {
-    let der = std::process::Command::new("openssl")
-        .stderr(std::process::Stdio::null())
-        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-outform", "DER"])
-        .output();
-    // Depending on its version, openssl writes PKCS#8 or PKCS#1 DER here.
-    let key = der
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| RsaKeyPair::from_pkcs8(&o.stdout).or_else(|_| RsaKeyPair::from_der(&o.stdout)).ok());
-    match key {
-        Some(key) => (Arc::new(RsaBenchSigner { key, rng: ring::rand::SystemRandom::new() }), "RSA-2048 (ring)"),
-        None => (Arc::new(TestSigner), "test signer (no RSA: openssl missing)"),
-    }
+fn unix_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn signer() -> Arc<dyn RequestSigner> {
+    let key = PrivateKey::generate().expect("RSA-2048 key generation");
+    Arc::new(RsaBenchSigner { key })
 }
 
 fn config(dir: &std::path::Path, open_secs: u64) -> ShoalConfig {
@@ -112,8 +86,10 @@ async fn main() {
     let recovery = knob("SHOAL_BENCH_RECOVERY", 10_000);
     let open_secs = knob("SHOAL_BENCH_OPEN_SECS", 2) as u64;
     let dir = tempfile::tempdir().expect("temp dir");
-    let (signer, signer_name) = signer();
-    println!("federation_delivery: signer {signer_name}, {hosts} hosts x {per_host} followers, recovery {recovery}");
+    let signer = signer();
+    println!(
+        "federation_delivery: signer RSA-2048 draft-cavage, {hosts} hosts x {per_host} followers, recovery {recovery}"
+    );
     let shoal = Shoal::start_with_signer(config(dir.path(), open_secs), signer).await.expect("start");
     let federation = shoal.federation().clone();
     let mut failed = false;
