@@ -13,45 +13,20 @@ use std::time::Duration;
 /// How long a cached actor is used before it is fetched again.
 pub const ACTOR_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 
-/// A remote actor as cached.
+/// A remote actor as cached: the parsed document and when it was fetched. Reads of the
+/// actor's fields go through to [`RemoteActor`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoteActorRecord {
-    pub id: String,
-    pub kind: String,
-    pub host: String,
-    pub preferred_username: String,
-    pub name: String,
-    pub inbox: String,
-    pub shared_inbox: Option<String>,
-    pub followers: Option<String>,
-    pub key_id: String,
-    pub public_key_pem: String,
-    pub url: Option<String>,
+    pub actor: RemoteActor,
     /// Unix seconds.
     pub fetched_at: u64,
 }
 
-impl RemoteActorRecord {
-    fn from_actor(actor: RemoteActor) -> RemoteActorRecord {
-        RemoteActorRecord {
-            id: actor.id,
-            kind: actor.kind,
-            host: actor.host,
-            preferred_username: actor.preferred_username,
-            name: actor.name,
-            inbox: actor.inbox,
-            shared_inbox: actor.shared_inbox,
-            followers: actor.followers,
-            key_id: actor.key_id,
-            public_key_pem: actor.public_key_pem,
-            url: actor.url,
-            fetched_at: unix_secs(),
-        }
-    }
+impl std::ops::Deref for RemoteActorRecord {
+    type Target = RemoteActor;
 
-    /// Where to deliver to this actor: its host's shared inbox when offered.
-    pub fn delivery_inbox(&self) -> &str {
-        self.shared_inbox.as_deref().unwrap_or(&self.inbox)
+    fn deref(&self) -> &RemoteActor {
+        &self.actor
     }
 }
 
@@ -77,7 +52,7 @@ pub async fn fetch(ctx: &Ctx, id: &str) -> Result<RemoteActorRecord, ApServiceEr
     }
     let doc = super::fetch::document(ctx, id).await?;
     let actor = RemoteActor::parse(&doc.value, &doc.final_url)?;
-    let record = RemoteActorRecord::from_actor(actor);
+    let record = RemoteActorRecord { actor, fetched_at: unix_secs() };
     store::put(&ctx.store.remote_actors, &record.id, &record)?;
     ctx.store.remote_actor_keys.insert(record.key_id.as_bytes(), record.id.as_bytes())?;
     Ok(record)

@@ -395,7 +395,9 @@ impl ActivityPub {
         let follow = json!({ "type": "Follow", "id": record.follow_id, "actor": me, "object": record.actor });
         let doc = activity::build(ActivityKind::Undo, &undo_id, &me, follow, std::slice::from_ref(&record.actor), &[]);
         if let Ok(actor) = super::remote_actors::get(&self.ctx, &record.actor).await {
-            self.ctx.deliver(&undo_id, &doc, &format!("accounts/{INSTANCE_ACTOR_NAME}"), vec![actor.inbox]).await?;
+            self.ctx
+                .deliver(&undo_id, &doc, &format!("accounts/{INSTANCE_ACTOR_NAME}"), vec![actor.actor.inbox])
+                .await?;
         }
         follows::remove_following(&self.ctx.store, &record.actor)?;
         let removed = super::remote_videos::remove_host(&self.ctx, &host).await?;
@@ -429,7 +431,7 @@ impl ActivityPub {
             .map(|(i, f)| {
                 let cached = super::remote_actors::cached(&self.ctx, &f.actor).ok().flatten();
                 let name = cached
-                    .map(|a| a.preferred_username)
+                    .map(|a| a.actor.preferred_username)
                     .unwrap_or_else(|| f.actor.rsplit('/').next().unwrap_or_default().to_string());
                 FollowEntry {
                     id: i as u64 + 1,

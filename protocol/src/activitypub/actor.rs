@@ -87,7 +87,7 @@ impl LocalActor {
 }
 
 /// An actor of another server, as far as Shoal needs it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RemoteActor {
     pub id: String,
     /// `Person`, `Group`, `Application`, `Service`, `Organization`.
