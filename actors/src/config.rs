@@ -5,6 +5,7 @@
 //! subset. The node crate embeds these sections in its file configuration and
 //! applies `SHOAL_*` environment variables and CLI flags on top.
 
+pub use crate::redundancy_config::{AcceptFrom, RedundancyConfig, StrategyConfig, StrategyKind};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -22,6 +23,7 @@ pub struct ShoalConfig {
     pub web_seed: WebSeedConfig,
     pub federation: FederationConfig,
     pub social: SocialConfig,
+    pub redundancy: RedundancyConfig,
 }
 
 /// Who this instance is.

@@ -18,6 +18,7 @@ mod housekeeping;
 pub mod media;
 pub mod metrics;
 pub mod node_supervisor;
+mod redundancy_config;
 mod restart_budget;
 pub mod social;
 mod staging;

@@ -9,8 +9,8 @@
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use shoal_actors::config::{
-    AdminConfig, FederationConfig, InstanceConfig, LimitsConfig, SocialConfig, StorageConfig, TrackerConfig,
-    TranscodingConfig, UiConfig, WebSeedConfig,
+    AdminConfig, FederationConfig, InstanceConfig, LimitsConfig, RedundancyConfig, SocialConfig, StorageConfig,
+    TrackerConfig, TranscodingConfig, UiConfig, WebSeedConfig,
 };
 use shoal_actors::ShoalConfig;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -36,6 +36,7 @@ pub struct NodeConfig {
     pub ui: UiConfig,
     pub federation: FederationConfig,
     pub social: SocialConfig,
+    pub redundancy: RedundancyConfig,
     pub tls: TlsConfig,
 }
 
@@ -72,6 +73,7 @@ impl Default for NodeConfig {
             ui: actors.ui,
             federation: actors.federation,
             social: actors.social,
+            redundancy: actors.redundancy,
             tls: TlsConfig::default(),
         }
     }
@@ -114,6 +116,7 @@ impl NodeConfig {
             ui: self.ui.clone(),
             federation: self.federation.clone(),
             social: self.social.clone(),
+            redundancy: self.redundancy.clone(),
         }
     }
 }
@@ -275,6 +278,20 @@ fn validate(config: &NodeConfig) -> Result<()> {
     if config.transcoding.concurrency == 0 || config.transcoding.max_attempts == 0 {
         bail!("transcoding.concurrency and transcoding.max_attempts must be at least 1");
     }
+    let redundancy = &config.redundancy;
+    if redundancy.replicas == 0 || redundancy.replicas_max < redundancy.replicas {
+        bail!(
+            "redundancy.replicas must be at least 1 and redundancy.replicas_max at least redundancy.replicas (got {} and {})",
+            redundancy.replicas,
+            redundancy.replicas_max
+        );
+    }
+    if redundancy.concurrency == 0 || redundancy.max_attempts == 0 || redundancy.heartbeat_secs == 0 {
+        bail!("redundancy.concurrency, redundancy.max_attempts and redundancy.heartbeat_secs must be at least 1");
+    }
+    if redundancy.member_timeout_secs <= redundancy.heartbeat_secs {
+        bail!("redundancy.member_timeout_secs must be longer than redundancy.heartbeat_secs");
+    }
     if config.tls.cert.is_some() != config.tls.key.is_some() {
         bail!("tls.cert and tls.key (--tls-cert, --tls-key) must be set together");
     }
@@ -396,6 +413,32 @@ mod tests {
         assert_eq!(loaded.config.transcoding.ladder[0].height, 120);
         assert_eq!(loaded.config.transcoding.fault_injection_marker.as_deref(), Some("FAILME"));
         assert_eq!(loaded.config.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn redundancy_section_reads_strategies_and_checks_replicas() {
+        let (_d, args) = args_with_file(
+            "[redundancy]\nenabled = true\nreplicas = 2\naccept_from = \"anybody\"\n\
+             trusted_peers = [\"12D3KooWexample\"]\n\
+             [[redundancy.strategies]]\nstrategy = \"recently-added\"\nsize_bytes = 1000\nmin_views = 3\n",
+        );
+        let loaded = load(&args, Vec::new()).unwrap();
+        let redundancy = &loaded.config.redundancy;
+        assert!(redundancy.enabled);
+        assert_eq!(redundancy.accept_from, shoal_actors::config::AcceptFrom::Anybody);
+        assert_eq!(redundancy.strategies.len(), 1);
+        assert_eq!(redundancy.strategies[0].strategy, shoal_actors::config::StrategyKind::RecentlyAdded);
+        assert_eq!(redundancy.strategies[0].min_views, 3);
+        assert_eq!(redundancy.strategies[0].min_lifetime_secs, 48 * 3_600);
+        let printed = crate::config_docs::to_commented_toml(&loaded.config);
+        let reparsed: NodeConfig = toml::from_str(&printed).unwrap();
+        assert_eq!(reparsed.redundancy, *redundancy);
+
+        let (_d, args) = args_with_file("[redundancy]\nreplicas = 3\nreplicas_max = 2\n");
+        let err = load(&args, Vec::new()).unwrap_err();
+        assert!(format!("{err:#}").contains("replicas_max"), "{err:#}");
+        let (_d, args) = args_with_file("[[redundancy.strategies]]\nstrategy = \"most-liked\"\nsize_bytes = 1\n");
+        assert!(load(&args, Vec::new()).is_err());
     }
 
     #[test]

@@ -167,6 +167,41 @@ const DOCS: &[KeyDoc] = &[
         "How outgoing requests are signed: \"cavage\" (draft-cavage rsa-sha256, what Mastodon and PeerTube expect), \"hs2019\" or \"rfc9421\".",
         None,
     ),
+    ("redundancy", "enabled", "Join a federation of cooperating redundancy nodes over libp2p (QUIC).", None),
+    ("redundancy", "listen", "QUIC multiaddr of the libp2p endpoint, e.g. /ip4/0.0.0.0/udp/4001/quic-v1 (port 0: any free one).", None),
+    ("redundancy", "peers", "Bootstrap members: multiaddrs ending in /p2p/<peer id>.", None),
+    (
+        "redundancy",
+        "trusted_peers",
+        "Peer ids allowed in; only they get files and a say in placement (strangers may connect, get nothing).",
+        None,
+    ),
+    ("redundancy", "replicas", "Copies of each video kept among the live trusted members (k).", None),
+    ("redundancy", "replicas_max", "Copies tolerated before surplus ones are dropped (hysteresis, >= replicas).", None),
+    ("redundancy", "capacity_bytes", "Storage budget for mirrored copies in bytes; also this node's placement weight.", None),
+    ("redundancy", "max_bytes_per_second", "Replication traffic this node serves, bytes per second (0 = unlimited).", None),
+    ("redundancy", "heartbeat_secs", "Seconds between membership announcements.", None),
+    ("redundancy", "member_timeout_secs", "A member silent this many seconds is lost; its copies are repaired elsewhere.", None),
+    ("redundancy", "repair_delay_secs", "Seconds to wait after a loss before copying (a short absence costs nothing).", None),
+    ("redundancy", "min_lifetime_secs", "A copy is kept at least this many seconds before it may be dropped as surplus.", None),
+    ("redundancy", "mirror_members", "Mirror every video of every trusted member that is an origin.", None),
+    (
+        "redundancy",
+        "accept_from",
+        "Whose CacheFile announcements of copies of this node's videos are accepted: nobody, followings or anybody.",
+        None,
+    ),
+    (
+        "redundancy",
+        "strategies",
+        "PeerTube's strategies over followed instances' videos, e.g.\n\
+      [{ strategy = \"most-views\", size_bytes = 10737418240, min_lifetime_secs = 172800 }]\n\
+      (strategy: most-views, trending or recently-added; recently-added also takes min_views).",
+        None,
+    ),
+    ("redundancy", "concurrency", "Mirror jobs running at once.", None),
+    ("redundancy", "max_attempts", "Attempts per mirror job before it is given up.", None),
+    ("redundancy", "retry_backoff_ms", "First retry delay of a mirror job in milliseconds; doubles per attempt.", None),
 ];
 
 /// Keys whose value is secret: printed commented out, never in clear.
