@@ -10,6 +10,7 @@
 //! - [`http_signatures`]: HTTP Signatures (draft-cavage-12 and RFC 9421), RSA keys, body digests.
 //! - [`tracker`]: the swarm peer table and the HTTP and WebTorrent tracker messages.
 //! - [`activitypub`]: ActivityPub documents and activities in PeerTube's shapes, WebFinger, NodeInfo.
+//! - [`placement`]: weighted rendezvous placement of video copies and its min/max hysteresis.
 //! - [`delivery_backoff`]: the federation delivery schedule of one host (backoff, breaker).
 
 pub mod activitypub;
@@ -17,6 +18,7 @@ pub mod bencode;
 pub mod delivery_backoff;
 pub mod http_signatures;
 pub mod magnet;
+pub mod placement;
 pub mod range;
 pub mod short_uuid;
 pub mod torrent;
