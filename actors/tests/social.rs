@@ -1,6 +1,7 @@
 //! The social service against a real sled store: comment threads and soft deletes,
 //! idempotent remote comments, rating transitions (checked against a model by proptest),
-//! view deduplication and flushing, and what the federation hook hears.
+//! view deduplication and flushing, PeerTube 8's reply approval, and what the federation
+//! hook hears.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
@@ -11,9 +12,11 @@ use shoal_actors::accounts::{Accounts, NewUser, Role};
 use shoal_actors::config::{LimitsConfig, SocialConfig};
 use shoal_actors::media::Probe;
 use shoal_actors::social::{
-    AddOutcome, CommentAuthor, CommentRecord, Rating, RemoteAuthor, RemoteDeleteOutcome, Social, SocialHook, ThreadSort,
+    AddOutcome, ApprovalOutcome, CommentAuthor, CommentRecord, Rating, RemoteAuthor, RemoteDeleteOutcome, Social,
+    SocialHook, ThreadSort,
 };
 use shoal_actors::store::{counter, Store};
+use shoal_actors::videos::record::{RemoteActorRef, RemoteOrigin};
 use shoal_actors::videos::{create, repo, NewVideo, Privacy, VideoDetails, VideoRecord};
 use shoal_actors::SocialError;
 use uuid::Uuid;
@@ -461,4 +464,78 @@ proptest! {
             Ok(())
         })?;
     }
+}
+
+/// A video of a PeerTube instance, as federation stores it; `approval` is its comments
+/// policy 3 (replies held until the owner approves them).
+fn peertube_video(f: &Fixture, approval: bool) -> VideoRecord {
+    let video = f.video(0, true);
+    let actor = |kind: &str, name: &str| RemoteActorRef {
+        url: format!("http://pt.example/{kind}/{name}"),
+        name: name.into(),
+        host: "pt.example".into(),
+        display_name: name.into(),
+    };
+    let origin = RemoteOrigin {
+        url: format!("http://pt.example/videos/watch/{}", video.uuid),
+        host: "pt.example".into(),
+        account: actor("accounts", "root"),
+        channel: Some(actor("video-channels", "root_channel")),
+        files: vec![],
+        thumbnail_url: None,
+        trackers: vec![],
+        replies_need_approval: approval,
+    };
+    repo::update(&f.store, video.id, |v| v.remote = Some(origin.clone())).expect("update").expect("video")
+}
+
+#[tokio::test]
+async fn peertube_reply_approval_releases_held_comments_only_from_the_video_owner() {
+    let f = fixture();
+    let author = f.user("carol", Role::User).await;
+    let other = f.user("dave", Role::User).await;
+    let held_video = peertube_video(&f, true);
+    let held = f.social.create_thread(held_video.id, author, "waiting for approval").await.expect("comment");
+    assert!(held.held_for_review, "a reply to a policy-3 video starts held");
+    let visible = |viewer: Option<u64>| {
+        f.social.threads_for(held_video.id, 0, 10, ThreadSort::CreatedAtDesc, viewer).expect("threads").total
+    };
+    assert_eq!((visible(None), visible(Some(other)), visible(Some(author))), (0, 0, 1), "only its author sees it");
+    assert_eq!(f.social.visible_comment_urls(held_video.id).expect("urls"), Vec::<String>::new());
+    assert_eq!(f.heard.take(), vec![Heard::Created(held.id)], "sent to the origin once, held");
+
+    let approval = format!("{}/approve-reply", held.url);
+    let stranger = "https://mastodon.example/users/mallory";
+    assert!(matches!(f.social.approve_reply(&held.url, &approval, stranger).await, Err(SocialError::Forbidden(_))));
+    assert!(matches!(
+        f.social.approve_reply("http://127.0.0.1:9999/nope", &approval, "http://pt.example/accounts/root").await,
+        Err(SocialError::CommentNotFound)
+    ));
+    let owner = "http://pt.example/accounts/root";
+    let released = f.social.approve_reply(&held.url, &approval, owner).await.expect("approve");
+    let ApprovalOutcome::Changed(released) = released else { panic!("approval changed nothing") };
+    assert!(!released.held_for_review);
+    assert_eq!(released.reply_approval.as_deref(), Some(approval.as_str()));
+    assert_eq!(visible(None), 1, "visible to all once approved");
+    assert_eq!(f.heard.take(), vec![Heard::Created(held.id)], "sent again with its replyApproval");
+    assert_eq!(f.social.approve_reply(&held.url, &approval, owner).await.expect("again"), ApprovalOutcome::Unchanged);
+    assert_eq!(f.heard.take(), vec![], "a repeated approval sends nothing");
+
+    // An open PeerTube video: visible at once; the approval only records its id. The
+    // channel may approve too.
+    let open_video = peertube_video(&f, false);
+    let open = f.social.create_thread(open_video.id, author, "open").await.expect("comment");
+    assert!(!open.held_for_review);
+    f.heard.take();
+    let channel = "http://pt.example/video-channels/root_channel";
+    f.social.approve_reply(&open.url, "http://pt.example/a/1", channel).await.expect("approve");
+    assert_eq!(f.heard.take(), vec![], "nothing to resend for a comment never held");
+    // RejectReply holds it again.
+    f.social.reject_reply(&open.url, owner).await.expect("reject");
+    assert_eq!(f.social.threads(open_video.id, 0, 10, ThreadSort::CreatedAtDesc).expect("threads").total, 0);
+
+    // A local video approves its replies itself: a remote approval of a comment on it is refused.
+    let local = f.video(author, true);
+    let mine = f.social.create_thread(local.id, other, "on a local video").await.expect("comment");
+    assert!(matches!(f.social.approve_reply(&mine.url, &approval, owner).await, Err(SocialError::Forbidden(_))));
 }

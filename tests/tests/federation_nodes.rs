@@ -133,7 +133,7 @@ fn a_follows_b_sees_its_videos_and_its_comments_and_likes_reach_b() -> Result<()
     })?;
     assert_eq!(video_status(&c.anonymous()?, &upload.uuid)?, StatusCode::NOT_FOUND, "still nothing on C");
 
-    // A view on A is reported to B (coalesced into one View per flush), and B's count is
+    // A view on A is reported to B (one View per view, as PeerTube counts them), and B's count is
     // what A shows once B's next Update arrives; here B's own count is checked.
     let views_path = format!("/api/v1/videos/{}/views", upload.uuid);
     let resp = a.anonymous()?.post_json(&views_path, &serde_json::json!({ "currentTime": 1 }))?;

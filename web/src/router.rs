@@ -51,6 +51,7 @@ pub fn router(shoal: Shoal) -> Router {
         .route("/api/v1/server/following", get(server_follows::following).post(server_follows::follow))
         .route("/api/v1/server/following/{target}", delete(server_follows::unfollow))
         .route("/api/v1/server/followers", get(server_follows::followers))
+        .route("/api/v1/server/followers/{target}", delete(server_follows::remove_follower))
         .route("/api/v1/server/stats", get(server_stats::stats))
         .route("/api/v1/videos/{id}/comment-threads", get(comments::list_threads).post(comments::create_thread))
         .route("/api/v1/videos/{id}/comment-threads/{thread_id}", get(comments::get_thread))
@@ -114,6 +115,7 @@ pub fn router(shoal: Shoal) -> Router {
         .route("/video-channels/{name}/{collection}", get(activitypub::channel_collection))
         .route("/videos/watch/{id}/comments/{comment}", get(activitypub::video_comment))
         .route("/videos/watch/{id}/{collection}", get(activitypub::video_collection))
+        .route("/videos/watch/{id}/announces/{actor}", get(activitypub::video_share))
         .layer(DefaultBodyLimit::max(inbox_limit))
         .layer(TraceLayer::new_for_http());
 

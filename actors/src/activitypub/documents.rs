@@ -176,6 +176,7 @@ pub fn comment_note(
         updated: comment.updated_at.clone(),
         cc: vec![format!("{author}/followers")],
         attributed_to: author,
+        reply_approval: comment.reply_approval.clone(),
     };
     Ok(Some((note, author_path, parent)))
 }

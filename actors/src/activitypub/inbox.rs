@@ -2,11 +2,12 @@
 //! signature (draft-cavage or RFC 9421) is parsed, the sender's host rate-limited, the
 //! key fetched from its owner's origin (once more if it fails, for rotated keys), the
 //! signature, Date and digest verified, and the key's owner must be the activity's
-//! actor. Only then is the activity handed to [`super::receive`].
+//! actor. Only then is the activity handed to [`super::receive`]; a type it does not
+//! handle is ignored (logged and counted), not refused.
 
 use super::{ApServiceError, Ctx};
 use crate::clock::unix_secs;
-use shoal_protocol::activitypub::{host_of, Activity};
+use shoal_protocol::activitypub::{host_of, Activity, ApError};
 use shoal_protocol::http_signatures::{self, PublicKey, SignatureError, VerifyPolicy};
 
 /// An inbox POST as the web edge received it.
@@ -54,7 +55,17 @@ pub async fn receive(ctx: &Ctx, request: InboxRequest<'_>) -> Result<(), ApServi
         verified = verify_with(&actor.public_key_pem, &signed, request.body, now, &policy);
     }
     verified?;
-    let activity = Activity::parse(request.body)?;
+    let activity = match Activity::parse(request.body) {
+        Ok(activity) => activity,
+        Err(ApError::Unsupported(kind)) => {
+            // As Mastodon and PeerTube do: a signed activity of a type this node does not
+            // handle is taken (202) and dropped, not refused.
+            tracing::info!(kind = %kind, actor = %actor.id, "inbox activity of an unhandled type: ignored");
+            ctx.metrics.inbox_ignored(&kind);
+            return Ok(());
+        }
+        Err(err) => return Err(err.into()),
+    };
     if activity.actor != actor.id {
         return Err(ApServiceError::Forbidden(format!(
             "signed by {} but the activity's actor is {}",

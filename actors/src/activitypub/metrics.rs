@@ -1,5 +1,5 @@
-//! Prometheus metrics of the ActivityPub layer: inbox activities by type and refusals by
-//! reason.
+//! Prometheus metrics of the ActivityPub layer: inbox activities by type, activities of
+//! unhandled types that were ignored, and refusals by reason.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -21,7 +21,32 @@ struct ReasonLabel {
 pub struct ApMetrics {
     inbox_activities: Family<KindLabel, Counter>,
     inbox_refusals: Family<ReasonLabel, Counter>,
+    inbox_ignored: Family<KindLabel, Counter>,
 }
+
+/// Activity types a label may name when ignored; any other type counts as `other`, so a
+/// sender cannot grow the label set.
+const IGNORED_KINDS: &[&str] = &[
+    "Add",
+    "Remove",
+    "Block",
+    "Flag",
+    "Move",
+    "Question",
+    "Read",
+    "Listen",
+    "Invite",
+    "Join",
+    "Leave",
+    "Offer",
+    "TentativeAccept",
+    "TentativeReject",
+    "Arrive",
+    "Travel",
+    "Ignore",
+    "EmojiReact",
+    "QuoteRequest",
+];
 
 impl ApMetrics {
     /// Adds the counters to `registry`.
@@ -32,6 +57,11 @@ impl ApMetrics {
             self.inbox_activities.clone(),
         );
         registry.register("activitypub_inbox_refusals", "Inbox POSTs refused, by reason", self.inbox_refusals.clone());
+        registry.register(
+            "activitypub_inbox_ignored",
+            "Verified inbox activities of a type this node does not handle (taken and dropped), by type",
+            self.inbox_ignored.clone(),
+        );
     }
 
     pub fn inbox_received(&self, kind: &str) {
@@ -40,5 +70,11 @@ impl ApMetrics {
 
     pub fn inbox_refused(&self, reason: &str) {
         self.inbox_refusals.get_or_create(&ReasonLabel { reason: reason.to_string() }).inc();
+    }
+
+    /// A verified activity of type `kind` was taken and dropped.
+    pub fn inbox_ignored(&self, kind: &str) {
+        let kind = if IGNORED_KINDS.contains(&kind) { kind } else { "other" };
+        self.inbox_ignored.get_or_create(&KindLabel { kind: kind.to_string() }).inc();
     }
 }

@@ -1,12 +1,14 @@
-//! What each verified inbox activity does. Follow/Undo of a local actor, Accept/Reject
-//! of our follows, Create/Update/Delete/Announce of videos (only from followed hosts) and
-//! comments, Like/Dislike/View of local videos. Objects from another host than the
-//! sender's are fetched from their origin, never taken from the activity.
+//! What each verified inbox activity does. Follow/Undo of a local actor (answered with an
+//! Accept at the follower's own inbox, as PeerTube requires), Accept/Reject of our
+//! follows, Create/Update/Delete/Announce of videos (only from followed hosts) and
+//! comments, Like/Dislike/View of local videos, PeerTube 8's ApproveReply/RejectReply of
+//! comments made here. Objects from another host than the sender's are fetched from
+//! their origin, never taken from the activity.
 
 use super::remote_actors::RemoteActorRecord;
 use super::{follows, remote_videos, replies, ApServiceError, Ctx};
 use crate::clock::now_rfc3339;
-use crate::social::{CommentAuthor, Rating, RemoteAuthor};
+use crate::social::{ApprovalOutcome, CommentAuthor, Rating, RemoteAuthor};
 use crate::videos::record::VideoKey;
 use crate::videos::repo;
 use serde_json::{json, Value};
@@ -20,7 +22,7 @@ pub async fn process(ctx: &Ctx, actor: &RemoteActorRecord, activity: Activity) -
     match activity.kind {
         ActivityKind::Follow => follow(ctx, actor, &activity).await,
         ActivityKind::Accept => accept(ctx, actor, &activity).await,
-        ActivityKind::Reject => reject(ctx, actor, &activity),
+        ActivityKind::Reject => reject(ctx, actor, &activity).await,
         ActivityKind::Undo => undo(ctx, actor, &activity).await,
         ActivityKind::Create | ActivityKind::Update => create_or_update(ctx, actor, &activity).await,
         ActivityKind::Delete => delete(ctx, actor, &activity).await,
@@ -28,6 +30,7 @@ pub async fn process(ctx: &Ctx, actor: &RemoteActorRecord, activity: Activity) -
         ActivityKind::Like => rate(ctx, actor, &activity, Rating::Like).await,
         ActivityKind::Dislike => rate(ctx, actor, &activity, Rating::Dislike).await,
         ActivityKind::View => view(ctx, &activity),
+        ActivityKind::ApproveReply | ActivityKind::RejectReply => reply_approval(ctx, actor, &activity).await,
     }
 }
 
@@ -57,7 +60,9 @@ async fn follow(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Activity) -> Re
     let accept_id = ctx.urls.new_activity(target, "accept");
     let accept =
         activity::build(ActivityKind::Accept, &accept_id, target, follow, std::slice::from_ref(&actor.id), &[]);
-    ctx.deliver(&accept_id, &accept, &path, vec![actor.delivery_inbox().to_string()]).await?;
+    // The follower's own inbox, never the shared one: PeerTube takes an Accept only there
+    // ("Need to accept on explicit inbox").
+    ctx.deliver(&accept_id, &accept, &path, vec![actor.inbox.clone()]).await?;
     tracing::info!(follower = %actor.id, followed = %target, "new follower");
     Ok(())
 }
@@ -88,10 +93,20 @@ async fn accept(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Activity) -> Re
     Ok(())
 }
 
-fn reject(ctx: &Ctx, actor: &RemoteActorRecord, _activity: &Activity) -> Result<(), ApServiceError> {
-    if follows::remove_following(&ctx.store, &actor.id)?.is_some() {
-        tracing::info!(followed = %actor.id, "follow rejected");
+/// A remote actor refused our follow, or removed us from its followers (PeerTube's
+/// "remove follower"): we no longer follow it, and its host's videos go unless another
+/// follow still covers that host.
+async fn reject(ctx: &Ctx, actor: &RemoteActorRecord, _activity: &Activity) -> Result<(), ApServiceError> {
+    if follows::remove_following(&ctx.store, &actor.id)?.is_none() {
+        return Ok(());
     }
+    let removed = if follows::follows_host(&ctx.store, &actor.host)? {
+        0
+    } else {
+        remote_videos::remove_host(ctx, &actor.host).await?
+    };
+    ctx.store.flush().await?;
+    tracing::info!(followed = %actor.id, removed_videos = removed, "follow rejected or ended by the followed side");
     Ok(())
 }
 
@@ -101,7 +116,15 @@ async fn undo(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Activity) -> Resu
         let id = object_id(activity)?;
         return undo_follow_by_id(ctx, actor, id);
     };
-    let inner = Activity::from_value(inner.clone())?;
+    let inner = match Activity::from_value(inner.clone()) {
+        Ok(inner) => inner,
+        Err(shoal_protocol::activitypub::ApError::Unsupported(kind)) => {
+            tracing::info!(kind = %kind, actor = %actor.id, "undo of an unhandled activity type: ignored");
+            ctx.metrics.inbox_ignored(&kind);
+            return Ok(());
+        }
+        Err(err) => return Err(err.into()),
+    };
     if inner.actor != actor.id {
         return Err(ApServiceError::Forbidden("an actor can only undo its own activities".into()));
     }
@@ -236,10 +259,37 @@ async fn rate(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Activity, rating:
 }
 
 fn view(ctx: &Ctx, activity: &Activity) -> Result<(), ApServiceError> {
+    if activity.expires.is_some() {
+        // PeerTube's count of current viewers, not a view: nothing to add.
+        return Ok(());
+    }
     let target = object_id(activity)?;
     if let Some(video_id) = local_video_id(ctx, target)? {
         ctx.social.add_views(video_id, activity.view_count.min(super::MAX_VIEWS_PER_ACTIVITY));
     }
+    Ok(())
+}
+
+/// PeerTube 8's answer to a comment made here on one of its videos: `ApproveReply`
+/// releases it, `RejectReply` holds it (see [`crate::social::reply_approval`]).
+async fn reply_approval(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Activity) -> Result<(), ApServiceError> {
+    let comment = object_id(activity)?;
+    if !matches!(ctx.urls.parse(comment), Some(super::urls::LocalObject::Comment(..))) {
+        return Err(ApServiceError::Invalid(format!("{comment} is not a comment of this instance")));
+    }
+    let outcome = match activity.kind {
+        ActivityKind::ApproveReply => ctx.social.approve_reply(comment, &activity.id, &actor.id).await,
+        _ => ctx.social.reject_reply(comment, &actor.id).await,
+    };
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(crate::error::SocialError::CommentNotFound) => {
+            return Err(ApServiceError::NotFound(format!("no comment {comment}")));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let changed = matches!(outcome, ApprovalOutcome::Changed(_));
+    tracing::info!(comment, kind = activity.kind.as_str(), by = %actor.id, changed, "reply approval");
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use crate::videos::record::{
     Privacy, RemoteActorRef, RemoteFile, RemoteOrigin, SourceInfo, VideoKey, VideoRecord, VideoState,
 };
 use crate::videos::repo;
-use shoal_protocol::activitypub::video::RemoteVideo;
+use shoal_protocol::activitypub::video::{CommentsPolicy, RemoteVideo};
 use shoal_protocol::magnet::MagnetLink;
 use uuid::Uuid;
 
@@ -65,6 +65,7 @@ fn origin_of(video: &RemoteVideo, account: RemoteActorRef, channel: Option<Remot
         files,
         thumbnail_url: video.thumbnail.clone(),
         trackers: video.trackers.clone(),
+        replies_need_approval: video.comments_policy == CommentsPolicy::RequiresApproval,
     }
 }
 
@@ -76,7 +77,7 @@ fn apply(record: &mut VideoRecord, video: &RemoteVideo, origin: RemoteOrigin) {
     record.language = video.language.clone();
     record.nsfw = video.sensitive;
     record.tags = video.tags.iter().take(5).cloned().collect();
-    record.comments_enabled = video.comments_enabled;
+    record.comments_enabled = video.comments_policy != CommentsPolicy::Disabled;
     record.download_enabled = video.download_enabled;
     record.updated_at = video.updated.clone().unwrap_or_else(now_rfc3339);
     record.published_at = video.published.clone().or_else(|| record.published_at.clone());

@@ -7,6 +7,7 @@ use super::remote_actors::RemoteActorRecord;
 use super::{receive, remote_videos, ApServiceError, Ctx};
 use crate::videos::record::VideoKey;
 use crate::videos::repo;
+use shoal_protocol::activitypub::activity::{self, ActivityKind};
 use shoal_protocol::activitypub::note::RemoteNote;
 
 /// The video a reply target belongs to: a local or known remote video, or the video of
@@ -45,6 +46,29 @@ async fn add(ctx: &Ctx, video_id: u64, actor: &RemoteActorRecord, note: &RemoteN
         .add_remote_comment(video_id, &note.id, &note.in_reply_to, &note.text, author, note.published.clone())
         .await?;
     tracing::debug!(note = %note.id, ?outcome, "remote comment");
+    if let crate::social::AddOutcome::Added(comment) = outcome {
+        approve(ctx, actor, &comment, &note.in_reply_to).await?;
+    }
+    Ok(())
+}
+
+/// Sends PeerTube's `ApproveReply` for a new remote comment on a local video, as the
+/// video's account (the only actor PeerTube takes it from), to the author's own inbox.
+async fn approve(
+    ctx: &Ctx,
+    author: &RemoteActorRecord,
+    comment: &crate::social::CommentRecord,
+    in_reply_to: &str,
+) -> Result<(), ApServiceError> {
+    let Some(video) = repo::load(&ctx.store, comment.video_id)? else { return Ok(()) };
+    if !video.is_local() {
+        return Ok(());
+    }
+    let (account_path, _) = super::publisher::paths_of(ctx, &video)?;
+    let owner = ctx.urls.actor_id(&account_path);
+    let id = format!("{}/approve-reply", comment.url);
+    let doc = activity::reply_approval(ActivityKind::ApproveReply, &id, &owner, &comment.url, in_reply_to);
+    ctx.deliver(&id, &doc, &account_path, vec![author.inbox.clone()]).await?;
     Ok(())
 }
 

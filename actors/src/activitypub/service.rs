@@ -209,20 +209,89 @@ impl ActivityPub {
         Ok(Some(context::with_context(note.to_object())))
     }
 
-    /// A collection of a video: `likes`, `dislikes`, `comments` or `announces`.
-    pub fn video_collection(&self, video: &VideoRecord, which: &str) -> Result<Option<Value>, ApServiceError> {
+    /// A collection of a video (or its `page`): `likes`, `dislikes` (counts, as PeerTube
+    /// reads them), `comments` (the URLs of its visible comments, which PeerTube crawls),
+    /// `announces` (also at `shares`: the instance's and the channel's shares of it).
+    pub fn video_collection(
+        &self,
+        video: &VideoRecord,
+        which: &str,
+        page: Option<usize>,
+    ) -> Result<Option<Value>, ApServiceError> {
         if !documents::is_federated(video) {
             return Ok(None);
         }
+        let which = if which == "shares" { "announces" } else { which };
         let id = format!("{}/{which}", self.ctx.urls.video(video.uuid));
         let total = match which {
             "likes" => video.likes,
             "dislikes" => video.dislikes,
-            "comments" => self.ctx.social.comment_count(video.id),
-            "announces" => 0,
+            "announces" => {
+                let shares = self.video_shares(video)?.into_iter().map(|(url, _)| Value::String(url)).collect();
+                return Ok(Some(paged(&id, shares, page)));
+            }
+            "comments" => {
+                let urls = self.ctx.social.visible_comment_urls(video.id)?.into_iter().map(Value::String).collect();
+                return Ok(Some(paged(&id, urls, page)));
+            }
             _ => return Ok(None),
         };
-        Ok(Some(collection::collection(&id, total)))
+        Ok(Some(match page {
+            None => collection::collection(&id, total),
+            // Rates are counted, not listed (PeerTube reads only totalItems).
+            Some(page) => collection::page(&id, page.max(1), total, Vec::new(), false),
+        }))
+    }
+
+    /// The shares of a public local video, as PeerTube makes them for its own: one by the
+    /// instance actor and one by the channel, each `(url, actor)`. PeerTube lists a
+    /// remote video to an instance that follows another instance only when that
+    /// instance's actor shared it (its `videoShare`), and it learns the shares by crawling
+    /// the video's `shares` collection.
+    fn video_shares(&self, video: &VideoRecord) -> Result<Vec<(String, String)>, ApServiceError> {
+        if video.privacy != crate::videos::record::Privacy::Public {
+            return Ok(Vec::new());
+        }
+        let (_, channel_path) = super::publisher::paths_of(&self.ctx, video)?;
+        let base = self.ctx.urls.video(video.uuid);
+        Ok(vec![
+            (format!("{base}/announces/{INSTANCE_ACTOR_NAME}"), self.ctx.urls.instance_actor()),
+            (format!("{base}/announces/channel"), self.ctx.urls.actor_id(&channel_path)),
+        ])
+    }
+
+    /// The `Announce` at a share URL of a local video (see [`Self::video_shares`]):
+    /// `which` is `peertube` (the instance) or `channel`.
+    pub fn video_share(&self, video: &VideoRecord, which: &str) -> Result<Option<Value>, ApServiceError> {
+        if !documents::is_federated(video) {
+            return Ok(None);
+        }
+        let suffix = format!("/announces/{which}");
+        let Some((url, actor)) = self.video_shares(video)?.into_iter().find(|(url, _)| url.ends_with(&suffix)) else {
+            return Ok(None);
+        };
+        let video_url = self.ctx.urls.video(video.uuid);
+        let followers = format!("{actor}/followers");
+        Ok(Some(activity::build(
+            ActivityKind::Announce,
+            &url,
+            &actor,
+            json!(video_url),
+            &[PUBLIC.to_string()],
+            &[followers],
+        )))
+    }
+
+    /// The playlists of a local actor (or a `page`): empty, as Shoal has no playlists yet;
+    /// PeerTube crawls it for every actor it learns about.
+    pub async fn playlists_collection(
+        &self,
+        kind: LocalActorKind,
+        name: &str,
+        page: Option<usize>,
+    ) -> Result<Option<Value>, ApServiceError> {
+        let Some((_, actor)) = self.existing_actor(kind, name).await? else { return Ok(None) };
+        Ok(Some(paged(&format!("{actor}/playlists"), Vec::new(), page)))
     }
 
     /// The path and id of the local actor a route names, if it exists.
@@ -403,6 +472,37 @@ impl ActivityPub {
         let removed = super::remote_videos::remove_host(&self.ctx, &host).await?;
         self.ctx.store.flush().await?;
         tracing::info!(target = %record.actor, removed_videos = removed, "unfollowed");
+        Ok(true)
+    }
+
+    /// Removes a follower of the instance (`host` or `name@host`), as PeerTube's
+    /// `DELETE /api/v1/server/followers/{nameWithHost}`: sends it a `Reject` of its
+    /// Follow at its own inbox (where PeerTube takes one) and forgets it. False when it
+    /// does not follow.
+    pub async fn remove_follower(&self, target: &str) -> Result<bool, ApServiceError> {
+        let (name, host) = split_handle(target)?;
+        let path = format!("accounts/{INSTANCE_ACTOR_NAME}");
+        let mut found = None;
+        for follower in follows::followers_of(&self.ctx.store, &path)? {
+            if follower.host != host {
+                continue;
+            }
+            let actor = super::remote_actors::get(&self.ctx, &follower.actor).await?;
+            if actor.preferred_username == name {
+                found = Some((follower, actor));
+                break;
+            }
+        }
+        let Some((follower, actor)) = found else { return Ok(false) };
+        let me = self.ctx.urls.instance_actor();
+        let reject_id = self.ctx.urls.new_activity(&me, "reject");
+        let follow = json!({ "type": "Follow", "id": follower.follow_id, "actor": follower.actor, "object": me });
+        let doc =
+            activity::build(ActivityKind::Reject, &reject_id, &me, follow, std::slice::from_ref(&follower.actor), &[]);
+        follows::remove_follower(&self.ctx.store, &path, &follower.actor)?;
+        self.ctx.store.flush().await?;
+        self.ctx.deliver(&reject_id, &doc, &path, vec![actor.inbox.clone()]).await?;
+        tracing::info!(follower = %follower.actor, "follower removed");
         Ok(true)
     }
 

@@ -111,7 +111,9 @@ async fn send_comment(
             &[format!("accounts/{INSTANCE_ACTOR_NAME}"), account_path, channel_path],
         )?;
     }
-    if let Some(CommentAuthor::Remote(parent_author)) = parent.as_ref().map(|p| &p.author) {
+    // A comment held for review goes to the video's origin only, as PeerTube sends one.
+    let parent_author = parent.as_ref().filter(|_| !comment.held_for_review).map(|p| &p.author);
+    if let Some(CommentAuthor::Remote(parent_author)) = parent_author {
         if let Ok(actor) = super::remote_actors::get(ctx, &parent_author.actor_url).await {
             let inbox = actor.delivery_inbox().to_string();
             if !inboxes.contains(&inbox) {
@@ -174,13 +176,26 @@ async fn send_rating(
     Ok(())
 }
 
+/// Views of one flush sent as one `View` each (see [`send_views`]).
+const SINGLE_VIEWS_PER_FLUSH: u64 = 1_000;
+
 async fn send_views(ctx: &Ctx, video: &VideoRecord, count: u64) -> Result<(), ApServiceError> {
     let Some(remote) = &video.remote else { return Ok(()) };
     let Some(inbox) = origin_inbox(ctx, video).await? else { return Ok(()) };
     let path = format!("accounts/{INSTANCE_ACTOR_NAME}");
     let actor = ctx.urls.instance_actor();
-    let id = ctx.urls.new_activity(&actor, "view");
-    let doc = activity::view(&id, &actor, &remote.url, count, std::slice::from_ref(&remote.account.url));
-    ctx.deliver(&id, &doc, &path, vec![inbox]).await?;
+    // PeerTube counts one view per `View` activity (and ignores Shoal's `viewCount`), so
+    // each view is its own activity, up to SINGLE_VIEWS_PER_FLUSH; a rare excess beyond
+    // that goes in one coalesced View that Shoal origins count in full.
+    let single = count.min(SINGLE_VIEWS_PER_FLUSH);
+    let mut activities = vec![1; usize::try_from(single).unwrap_or(0)];
+    if count > single {
+        activities.push(count - single);
+    }
+    for n in activities {
+        let id = ctx.urls.new_activity(&actor, "view");
+        let doc = activity::view(&id, &actor, &remote.url, n, std::slice::from_ref(&remote.account.url));
+        ctx.deliver(&id, &doc, &path, vec![inbox.clone()]).await?;
+    }
     Ok(())
 }

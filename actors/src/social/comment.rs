@@ -29,6 +29,15 @@ pub struct CommentRecord {
     pub updated_at: String,
     /// Set by a soft delete: the node stays in the tree so replies keep their place.
     pub deleted_at: Option<String>,
+    /// A comment on a remote video whose origin holds replies for approval (PeerTube's
+    /// comments policy 3) stays held until the origin sends `ApproveReply`; only its
+    /// author sees it meanwhile, as on PeerTube (`heldForReview`).
+    #[serde(default)]
+    pub held_for_review: bool,
+    /// The id of the `ApproveReply` the video's origin sent for this comment (PeerTube's
+    /// `replyApproval`, carried on the comment's `Note`).
+    #[serde(default)]
+    pub reply_approval: Option<String>,
 }
 
 impl CommentRecord {

@@ -61,6 +61,8 @@ impl Social {
             created_at: now.clone(),
             updated_at: now,
             deleted_at: None,
+            held_for_review: video.remote.as_ref().is_some_and(|r| r.replies_need_approval),
+            reply_approval: None,
         };
         match comment_store::insert_new(store, &record)? {
             Inserted::Stored => {}
@@ -100,7 +102,7 @@ impl Social {
         Ok(deleted)
     }
 
-    /// One page of a video's threads.
+    /// One page of a video's threads, as an anonymous viewer sees them.
     pub fn threads(
         &self,
         video_id: u64,
@@ -108,17 +110,44 @@ impl Social {
         count: usize,
         sort: ThreadSort,
     ) -> Result<ThreadPage, SocialError> {
+        self.threads_for(video_id, start, count, sort, None)
+    }
+
+    /// One page of a video's threads as local account `viewer` sees them: comments held
+    /// for review are shown only to their author, as PeerTube does.
+    pub fn threads_for(
+        &self,
+        video_id: u64,
+        start: usize,
+        count: usize,
+        sort: ThreadSort,
+        viewer: Option<u64>,
+    ) -> Result<ThreadPage, SocialError> {
         let video = self.video(video_id)?;
-        let comments = comment_store::of_video(self.store(), video_id)?;
+        let comments = self.seen_by(video_id, viewer)?;
         Ok(threads::page(comments, video.account_id, start, count, sort))
     }
 
     /// Thread `thread_id` of a video as a tree ([`SocialError::CommentNotFound`] when
-    /// there is no such thread on this video).
+    /// there is no such thread on this video), as an anonymous viewer sees it.
     pub fn thread(&self, video_id: u64, thread_id: u64) -> Result<CommentTree, SocialError> {
+        self.thread_for(video_id, thread_id, None)
+    }
+
+    /// [`Social::thread`] as local account `viewer` sees it (see [`Social::threads_for`]).
+    pub fn thread_for(&self, video_id: u64, thread_id: u64, viewer: Option<u64>) -> Result<CommentTree, SocialError> {
         let video = self.video(video_id)?;
-        let comments = comment_store::of_video(self.store(), video_id)?;
+        let comments = self.seen_by(video_id, viewer)?;
         threads::tree(comments, thread_id, video.account_id).ok_or(SocialError::CommentNotFound)
+    }
+
+    /// A video's comments less those held for review that `viewer` did not write.
+    fn seen_by(&self, video_id: u64, viewer: Option<u64>) -> Result<Vec<CommentRecord>, SocialError> {
+        let mut comments = comment_store::of_video(self.store(), video_id)?;
+        comments.retain(|c| {
+            !c.held_for_review || matches!(c.author, CommentAuthor::Local { account_id } if Some(account_id) == viewer)
+        });
+        Ok(comments)
     }
 
     /// The comment with this id, if it belongs to the video.
@@ -171,6 +200,8 @@ impl Social {
             created_at: created_at.clone(),
             updated_at: created_at,
             deleted_at: None,
+            held_for_review: false,
+            reply_approval: None,
         };
         match comment_store::insert_new(store, &record)? {
             Inserted::Stored => {
@@ -220,6 +251,15 @@ impl Social {
             Some(remote) => url == remote.url,
             None => url == format!("{}/videos/watch/{}", self.inner.public_url, video.uuid),
         }
+    }
+
+    /// The ActivityPub ids of a video's comments others may see (not deleted, not held for
+    /// review), oldest first: its `comments` collection.
+    pub fn visible_comment_urls(&self, video_id: u64) -> Result<Vec<String>, SocialError> {
+        let mut comments = comment_store::of_video(self.store(), video_id)?;
+        comments.retain(|c| !c.is_deleted() && !c.held_for_review);
+        comments.sort_by_key(|c| c.id);
+        Ok(comments.into_iter().map(|c| c.url).collect())
     }
 
     /// How many comments (deleted ones included) a video has.

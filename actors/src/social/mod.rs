@@ -4,7 +4,8 @@
 //! other instances send.
 //!
 //! - [`comment`]: the record and its rules; [`comment_store`]: sled; [`threads`]: the
-//!   thread list and trees; [`comments`]: the operations.
+//!   thread list and trees; [`comments`]: the operations; [`reply_approval`]: PeerTube
+//!   8's approval of replies made here to other instances' videos.
 //! - [`rating`]: one rating per rater per video, kept consistent with the video's counts.
 //! - [`views`]: deduplicated, buffered view counting, flushed periodically.
 
@@ -13,12 +14,14 @@ pub mod comment_store;
 pub mod comments;
 pub mod hook;
 pub mod rating;
+pub mod reply_approval;
 pub mod threads;
 pub mod views;
 
 pub use comment::{AddOutcome, CommentAuthor, CommentRecord, RemoteAuthor, RemoteDeleteOutcome, MAX_TEXT_CHARS};
 pub use hook::{NoopHook, SocialHook};
 pub use rating::Rating;
+pub use reply_approval::ApprovalOutcome;
 pub use threads::{CommentTree, ThreadPage, ThreadSort, ThreadSummary};
 pub use views::ViewCounter;
 

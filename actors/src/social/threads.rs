@@ -184,6 +184,8 @@ mod tests {
             created_at: format!("2024-01-01T00:00:{:02}.000Z", id % 60),
             updated_at: String::new(),
             deleted_at: deleted.then(|| "2024-01-02T00:00:00.000Z".to_owned()),
+            held_for_review: false,
+            reply_approval: None,
         }
     }
 

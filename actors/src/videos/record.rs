@@ -221,6 +221,10 @@ pub struct RemoteOrigin {
     pub files: Vec<RemoteFile>,
     pub thumbnail_url: Option<String>,
     pub trackers: Vec<String>,
+    /// The origin holds replies until its owner approves them (PeerTube's comments
+    /// policy 3): comments made here start held for review.
+    #[serde(default)]
+    pub replies_need_approval: bool,
 }
 
 /// How a client names a video: numeric id, uuid or shortUUID.

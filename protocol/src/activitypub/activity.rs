@@ -1,6 +1,7 @@
 //! The activity envelope: parsing what arrives in an inbox (Follow, Accept, Reject,
-//! Undo, Create, Update, Delete, Announce, Like, Dislike, View, as PeerTube and Mastodon
-//! send them) with the checks that need no fetching, and building what Shoal sends.
+//! Undo, Create, Update, Delete, Announce, Like, Dislike, View, and PeerTube 8's
+//! ApproveReply and RejectReply, as PeerTube and Mastodon send them) with the checks that
+//! need no fetching, and building what Shoal sends.
 
 use super::json::{id_of, ids_of, str_field, type_of};
 use super::origin::{host_of, require_host};
@@ -21,6 +22,11 @@ pub enum ActivityKind {
     Like,
     Dislike,
     View,
+    /// PeerTube 8: the owner of a video approves a reply to it (`object` is the reply,
+    /// `inReplyTo` what it answers).
+    ApproveReply,
+    /// PeerTube 8's refusal of a reply (defined by PeerTube, not sent by 8.0 yet).
+    RejectReply,
 }
 
 impl ActivityKind {
@@ -38,6 +44,8 @@ impl ActivityKind {
             ActivityKind::Like => "Like",
             ActivityKind::Dislike => "Dislike",
             ActivityKind::View => "View",
+            ActivityKind::ApproveReply => "ApproveReply",
+            ActivityKind::RejectReply => "RejectReply",
         }
     }
 
@@ -55,6 +63,8 @@ impl ActivityKind {
             "Like" => ActivityKind::Like,
             "Dislike" => ActivityKind::Dislike,
             "View" => ActivityKind::View,
+            "ApproveReply" => ActivityKind::ApproveReply,
+            "RejectReply" => ActivityKind::RejectReply,
             _ => return None,
         })
     }
@@ -100,6 +110,11 @@ pub struct Activity {
     /// Shoal's coalesced view count on a `View` (1 when absent, as PeerTube sends one
     /// View per view).
     pub view_count: u64,
+    /// `inReplyTo` of an `ApproveReply`/`RejectReply` (required there, as PeerTube checks).
+    pub in_reply_to: Option<String>,
+    /// A `View` with `expires` is PeerTube's report of current viewers ("viewer protocol
+    /// v2"), not a view.
+    pub expires: Option<String>,
 }
 
 impl Activity {
@@ -147,6 +162,20 @@ impl Activity {
             require_host("deleted object", object_id, &actor_host)?;
         }
         let view_count = doc.get("viewCount").and_then(Value::as_u64).unwrap_or(1).max(1);
+        let in_reply_to = doc.get("inReplyTo").and_then(id_of).map(str::to_string);
+        if matches!(kind, ActivityKind::ApproveReply | ActivityKind::RejectReply) {
+            // PeerTube's isApproveReplyActivityValid: object and inReplyTo are URLs.
+            if !matches!(object, ObjectRef::Id(_)) {
+                return Err(ApError::Malformed {
+                    what: WHAT,
+                    reason: "the object of a reply approval is a URL".into(),
+                });
+            }
+            let parent = in_reply_to.as_deref().ok_or(ApError::Missing { what: WHAT, field: "inReplyTo" })?;
+            if host_of(parent).is_none() {
+                return Err(ApError::InvalidUrl(parent.to_string()));
+            }
+        }
         Ok(Activity {
             id: id.to_string(),
             kind,
@@ -156,6 +185,8 @@ impl Activity {
             cc: ids_of(doc.get("cc")),
             object,
             view_count,
+            in_reply_to,
+            expires: str_field(&doc, "expires").map(str::to_string),
         })
     }
 }
@@ -172,10 +203,24 @@ pub fn build(kind: ActivityKind, id: &str, actor: &str, object: Value, to: &[Str
     }))
 }
 
-/// A `View` of a video carrying a coalesced count of views.
+/// PeerTube 8's `ApproveReply` (or `RejectReply`) of comment `reply`, which answers
+/// `in_reply_to` (the video, or the comment it replies to). Addressed by delivery only, as
+/// PeerTube sends it.
+pub fn reply_approval(kind: ActivityKind, id: &str, owner: &str, reply: &str, in_reply_to: &str) -> Value {
+    context::with_context(json!({
+        "type": kind.as_str(),
+        "id": id,
+        "actor": owner,
+        "inReplyTo": in_reply_to,
+        "object": reply,
+    }))
+}
+
+/// A `View` of a video: one view, as PeerTube sends and counts it, or (`count` > 1) a
+/// coalesced count in Shoal's `viewCount`.
 pub fn view(id: &str, actor: &str, video: &str, count: u64, to: &[String]) -> Value {
     let mut doc = build(ActivityKind::View, id, actor, json!(video), to, &[]);
-    if let Value::Object(map) = &mut doc {
+    if let (Value::Object(map), true) = (&mut doc, count > 1) {
         map.insert("viewCount".into(), json!(count));
     }
     doc
@@ -192,6 +237,31 @@ mod tests {
         assert_eq!(a.kind, ActivityKind::Follow);
         assert_eq!(a.object.id(), Some("https://a.example/video-channels/music"));
         assert_eq!(a.actor_host, "masto.example");
+    }
+
+    #[test]
+    fn peertube_approve_reply() {
+        let body = br#"{"type":"ApproveReply","id":"http://pt.example/videos/watch/9c9de5e8/comments/7/approve-reply","actor":"http://pt.example/accounts/root","inReplyTo":"http://pt.example/videos/watch/9c9de5e8","object":"https://shoal.example/videos/watch/1f/comments/3"}"#;
+        let a = Activity::parse(body).unwrap();
+        assert_eq!(a.kind, ActivityKind::ApproveReply);
+        assert_eq!(a.in_reply_to.as_deref(), Some("http://pt.example/videos/watch/9c9de5e8"));
+        assert_eq!(a.object.id(), Some("https://shoal.example/videos/watch/1f/comments/3"));
+        // what Shoal sends parses as what PeerTube sends
+        let ours = reply_approval(
+            ActivityKind::ApproveReply,
+            &a.id,
+            &a.actor,
+            "https://s.example/c/1",
+            "https://pt.example/v",
+        );
+        let back = Activity::from_value(ours).unwrap();
+        assert_eq!(
+            (back.kind, back.in_reply_to.as_deref()),
+            (ActivityKind::ApproveReply, Some("https://pt.example/v"))
+        );
+        // inReplyTo is required, and the object is a URL, not a document
+        assert!(Activity::parse(br#"{"type":"ApproveReply","id":"http://pt.example/a","actor":"http://pt.example/accounts/root","object":"https://s/c/3"}"#).is_err());
+        assert!(Activity::parse(br#"{"type":"RejectReply","id":"http://pt.example/a","actor":"http://pt.example/accounts/root","inReplyTo":"http://pt.example/v","object":{"id":"https://s/c/3"}}"#).is_err());
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct NoteObject {
     pub updated: String,
     /// Extra recipients in `cc` (the author's followers, the video's channel...).
     pub cc: Vec<String>,
+    /// PeerTube 8's `replyApproval`: the id of the video owner's `ApproveReply`.
+    pub reply_approval: Option<String>,
 }
 
 impl NoteObject {
@@ -39,6 +41,7 @@ impl NoteObject {
             "to": [PUBLIC],
             "cc": self.cc,
             "tag": [],
+            "replyApproval": self.reply_approval,
         })
     }
 }

@@ -22,6 +22,54 @@ pub struct VideoFileLinks {
     pub fps: f64,
 }
 
+/// PeerTube's `VideoCommentPolicy` (its ids 1, 2, 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentsPolicy {
+    Enabled,
+    Disabled,
+    /// Replies are held until the video's owner approves them (`ApproveReply`).
+    RequiresApproval,
+}
+
+impl CommentsPolicy {
+    /// PeerTube's id.
+    pub fn id(self) -> u8 {
+        match self {
+            CommentsPolicy::Enabled => 1,
+            CommentsPolicy::Disabled => 2,
+            CommentsPolicy::RequiresApproval => 3,
+        }
+    }
+
+    /// The policy of PeerTube id `id`.
+    pub fn from_id(id: u64) -> Option<CommentsPolicy> {
+        match id {
+            1 => Some(CommentsPolicy::Enabled),
+            2 => Some(CommentsPolicy::Disabled),
+            3 => Some(CommentsPolicy::RequiresApproval),
+            _ => None,
+        }
+    }
+
+    /// The policy a `commentsEnabled` flag means.
+    pub fn from_enabled(enabled: bool) -> CommentsPolicy {
+        if enabled {
+            CommentsPolicy::Enabled
+        } else {
+            CommentsPolicy::Disabled
+        }
+    }
+
+    /// A remote video's policy: PeerTube 8's `commentsPolicy`, else the older
+    /// `commentsEnabled`, else enabled (Mastodon-like servers send neither).
+    fn of_document(doc: &Value) -> CommentsPolicy {
+        match doc.get("commentsPolicy").and_then(Value::as_u64).and_then(CommentsPolicy::from_id) {
+            Some(policy) => policy,
+            None => CommentsPolicy::from_enabled(doc.get("commentsEnabled").and_then(Value::as_bool).unwrap_or(true)),
+        }
+    }
+}
+
 /// Everything a local video's `Video` object says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VideoObject {
@@ -61,17 +109,19 @@ impl VideoObject {
         let id = &self.id;
         let mut urls = vec![json!({ "type": "Link", "mediaType": "text/html", "href": id })];
         for f in &self.files {
+            // PeerTube keeps only links whose fps is an integer (its isRemoteVideoUrlValid).
+            let fps = f.fps.round() as i64;
             urls.push(json!({
                 "type": "Link", "mediaType": f.media_type, "href": f.url,
-                "height": f.height, "width": f.width, "size": f.size, "fps": f.fps,
+                "height": f.height, "width": f.width, "size": f.size, "fps": fps,
             }));
             urls.push(json!({
                 "type": "Link", "mediaType": "application/x-bittorrent", "href": f.torrent_url,
-                "height": f.height, "width": f.width, "size": f.size, "fps": f.fps,
+                "height": f.height, "width": f.width, "size": f.size, "fps": fps,
             }));
             urls.push(json!({
                 "type": "Link", "mediaType": "application/x-bittorrent;x-scheme-handler/magnet",
-                "href": f.magnet_uri, "height": f.height, "width": f.width, "size": f.size, "fps": f.fps,
+                "href": f.magnet_uri, "height": f.height, "width": f.width, "size": f.size, "fps": fps,
             }));
         }
         if let Some(t) = &self.tracker_http {
@@ -100,7 +150,12 @@ impl VideoObject {
             "sensitive": self.sensitive,
             "waitTranscoding": self.wait_transcoding,
             "state": self.state,
+            // PeerTube 8 reads commentsPolicy (and takes a missing one as "disabled");
+            // older PeerTubes read commentsEnabled. canReply as PeerTube 8 sets it: null
+            // when anyone may reply.
             "commentsEnabled": self.comments_enabled,
+            "commentsPolicy": CommentsPolicy::from_enabled(self.comments_enabled).id(),
+            "canReply": if self.comments_enabled { Value::Null } else { json!(PUBLIC) },
             "downloadEnabled": self.download_enabled,
             "published": self.published,
             "originallyPublishedAt": null,
@@ -145,7 +200,7 @@ pub struct RemoteVideo {
     pub updated: Option<String>,
     pub views: u64,
     pub sensitive: bool,
-    pub comments_enabled: bool,
+    pub comments_policy: CommentsPolicy,
     pub download_enabled: bool,
     pub tags: Vec<String>,
     pub language: Option<String>,
@@ -237,7 +292,7 @@ impl RemoteVideo {
             updated: str_field(doc, "updated").map(str::to_string),
             views: doc.get("views").and_then(Value::as_u64).unwrap_or(0),
             sensitive: doc.get("sensitive").and_then(Value::as_bool).unwrap_or(false),
-            comments_enabled: doc.get("commentsEnabled").and_then(Value::as_bool).unwrap_or(true),
+            comments_policy: CommentsPolicy::of_document(doc),
             download_enabled: doc.get("downloadEnabled").and_then(Value::as_bool).unwrap_or(true),
             tags: match doc.get("tag") {
                 Some(Value::Array(tags)) => {
@@ -338,6 +393,7 @@ mod tests {
         assert_eq!(doc["url"][0]["mediaType"], "text/html");
         assert_eq!(doc["url"][1]["mediaType"], "video/mp4");
         assert_eq!(doc["url"][2]["mediaType"], "application/x-bittorrent");
+        assert_eq!(doc["url"][1]["fps"], 25, "an integer, as PeerTube requires");
         let parsed = RemoteVideo::parse(&doc).unwrap();
         assert_eq!(parsed.host, "b.example");
         assert_eq!(parsed.duration_secs, 5);
@@ -346,6 +402,30 @@ mod tests {
         assert_eq!(parsed.files[0].torrent_url, "https://b.example/lazy-static/torrents/0a6d-240.torrent");
         assert_eq!(parsed.trackers.len(), 2);
         assert!(parsed.public);
+    }
+
+    #[test]
+    fn comments_policy_both_ways() {
+        let doc = sample().to_json();
+        assert_eq!(doc["commentsPolicy"], 1);
+        assert_eq!(doc["canReply"], Value::Null);
+        assert_eq!(RemoteVideo::parse(&doc).unwrap().comments_policy, CommentsPolicy::Enabled);
+        let mut closed = sample();
+        closed.comments_enabled = false;
+        let doc = closed.to_json();
+        assert_eq!(doc["commentsPolicy"], 2);
+        assert_eq!(RemoteVideo::parse(&doc).unwrap().comments_policy, CommentsPolicy::Disabled);
+        // PeerTube 8 sends commentsPolicy and no commentsEnabled; 3 holds replies.
+        let mut pt8 = sample().to_json();
+        pt8.as_object_mut().unwrap().remove("commentsEnabled");
+        pt8["commentsPolicy"] = json!(3);
+        assert_eq!(RemoteVideo::parse(&pt8).unwrap().comments_policy, CommentsPolicy::RequiresApproval);
+        // neither field (a Mastodon-like server): open; an unknown id falls back
+        pt8.as_object_mut().unwrap().remove("commentsPolicy");
+        assert_eq!(RemoteVideo::parse(&pt8).unwrap().comments_policy, CommentsPolicy::Enabled);
+        pt8["commentsPolicy"] = json!(9);
+        pt8["commentsEnabled"] = json!(false);
+        assert_eq!(RemoteVideo::parse(&pt8).unwrap().comments_policy, CommentsPolicy::Disabled);
     }
 
     #[test]

@@ -70,12 +70,13 @@ async fn collection(state: &AppState, kind: LocalActorKind, name: &str, which: &
         "followers" => ap.followers_collection(kind, name, page).await,
         "following" => ap.following_collection(kind, name, page).await,
         "outbox" => ap.outbox(kind, name, page).await,
+        "playlists" => ap.playlists_collection(kind, name, page).await,
         _ => Ok(None),
     };
     document(result, "collection")
 }
 
-/// `GET /accounts/{name}/{followers|following|outbox}`.
+/// `GET /accounts/{name}/{followers|following|outbox|playlists}`.
 pub async fn account_collection(
     State(state): State<AppState>,
     Path((name, which)): Path<(String, String)>,
@@ -84,7 +85,7 @@ pub async fn account_collection(
     collection(&state, LocalActorKind::Account, &name, &which, query.page).await
 }
 
-/// `GET /video-channels/{name}/{followers|following|outbox}`.
+/// `GET /video-channels/{name}/{followers|following|outbox|playlists}`.
 pub async fn channel_collection(
     State(state): State<AppState>,
     Path((name, which)): Path<(String, String)>,
@@ -144,13 +145,23 @@ pub async fn video_comment(State(state): State<AppState>, Path((id, comment)): P
     document(state.shoal.activitypub().comment_document(&video, comment), "comment")
 }
 
-/// `GET /videos/watch/{uuid}/{likes|dislikes|comments|announces}`.
-pub async fn video_collection(State(state): State<AppState>, Path((id, which)): Path<(String, String)>) -> Response {
+/// `GET /videos/watch/{uuid}/{likes|dislikes|comments|announces|shares}` (and `?page=N`).
+pub async fn video_collection(
+    State(state): State<AppState>,
+    Path((id, which)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+) -> Response {
     let Some(video) = local_video(&state, &id) else { return ApiError::not_found("video not found").into_response() };
-    document(state.shoal.activitypub().video_collection(&video, &which), "collection")
+    document(state.shoal.activitypub().video_collection(&video, &which, query.page), "collection")
 }
 
 fn local_video(state: &AppState, id: &str) -> Option<shoal_actors::videos::record::VideoRecord> {
     let key = VideoKey::parse(id)?;
     state.shoal.get_video(&key).ok().flatten()
+}
+
+/// `GET /videos/watch/{uuid}/announces/{peertube|channel}`: a share of a local video.
+pub async fn video_share(State(state): State<AppState>, Path((id, which)): Path<(String, String)>) -> Response {
+    let Some(video) = local_video(&state, &id) else { return ApiError::not_found("video not found").into_response() };
+    document(state.shoal.activitypub().video_share(&video, &which), "share")
 }

@@ -36,7 +36,8 @@ pub async fn list_threads(
     check_can_see(&video, viewer.as_ref())?;
     let count = params.count()?;
     let sort = params.sort(ThreadSort::CreatedAtDesc, ThreadSort::parse)?;
-    let page = state.shoal.social().threads(video.id, params.start(), count, sort)?;
+    let viewer_id = viewer.as_ref().map(|v| v.id);
+    let page = state.shoal.social().threads_for(video.id, params.start(), count, sort, viewer_id)?;
     Ok(Json(with_renderer(&state, |r| r.threads(&page))?))
 }
 
@@ -48,7 +49,8 @@ pub async fn get_thread(
 ) -> Result<Json<ThreadTreeJson>, ApiError> {
     let video = find(&state, &id)?;
     check_can_see(&video, viewer.as_ref())?;
-    let tree = state.shoal.social().thread(video.id, comment_id("threadId", &thread)?)?;
+    let viewer_id = viewer.as_ref().map(|v| v.id);
+    let tree = state.shoal.social().thread_for(video.id, comment_id("threadId", &thread)?, viewer_id)?;
     Ok(Json(with_renderer(&state, |r| r.tree(&tree))?))
 }
 

@@ -122,3 +122,17 @@ pub async fn unfollow(
         false => Err(ApiError::not_found(format!("{target} is not followed"))),
     }
 }
+
+/// `DELETE /api/v1/server/followers/{nameWithHost}` (administrators): the follower is
+/// sent a Reject and forgotten.
+pub async fn remove_follower(
+    State(state): State<AppState>,
+    admin: AuthUser,
+    ApiPath(target): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    admin.require_admin()?;
+    match state.shoal.activitypub().remove_follower(&target).await.map_err(ap_error)? {
+        true => Ok(StatusCode::NO_CONTENT),
+        false => Err(ApiError::not_found(format!("{target} does not follow this instance"))),
+    }
+}

@@ -29,6 +29,8 @@ pub struct VideoCommentJson {
     pub updated_at: String,
     pub deleted_at: Option<String>,
     pub is_deleted: bool,
+    /// PeerTube's `heldForReview`: waiting for the video's owner to approve it.
+    pub held_for_review: bool,
     pub total_replies_from_video_author: u64,
     pub total_replies: u64,
     pub account: Option<ActorSummary>,
@@ -88,6 +90,7 @@ impl<'a> CommentRenderer<'a> {
             updated_at: record.updated_at.clone(),
             deleted_at: record.deleted_at.clone(),
             is_deleted: record.is_deleted(),
+            held_for_review: record.held_for_review,
             total_replies_from_video_author,
             total_replies,
             account,
