@@ -24,10 +24,10 @@ impl RequestSigner for TestSigner {
         _uri: &http::Uri,
         headers: &mut http::HeaderMap,
         _body: Option<&[u8]>,
-    ) -> Result<(), String> {
+    ) -> Result<Option<shoal_protocol::http_signatures::Scheme>, String> {
         let value = http::HeaderValue::from_str(key_id).map_err(|e| e.to_string())?;
         headers.insert("x-test-signed", value);
-        Ok(())
+        Ok(None)
     }
 }
 
