@@ -1,6 +1,9 @@
 //! Helpers of the federation tests: a test signer, and small axum receivers on loopback
-//! that record the activities they accept and can be told to fail or reject.
+//! that record the activities they accept and can be told to fail or reject ([`signed`]:
+//! one that verifies real signatures).
 #![allow(dead_code)]
+
+pub mod signed;
 
 use axum::body::Bytes;
 use axum::extract::State;
