@@ -7,7 +7,9 @@ use crate::accounts::Accounts;
 use crate::activitypub::{ActivityPub, ActorKeys, KeySigner, LocalUrls};
 use crate::config::ShoalConfig;
 use crate::error::{StartError, VideoError};
-use crate::federation::{Federation, FederationClient, FederationMetrics, FederationShared, HostSchemes, RequestSigner};
+use crate::federation::{
+    Federation, FederationClient, FederationMetrics, FederationShared, HostSchemes, RequestSigner,
+};
 use crate::housekeeping;
 use crate::media;
 use crate::metrics::ActorMetrics;

@@ -224,10 +224,13 @@ impl FederationClient {
     async fn post(&self, inbox: &str, body: Bytes, key_id: &str) -> Result<StatusCode, FetchError> {
         let url = Url::parse(inbox).map_err(|e| FetchError::InvalidUrl(format!("{inbox}: {e}")))?;
         let (status, scheme) = self.post_once(&url, body.clone(), key_id).await?;
+        // Only a refusal of an RFC 9421 signature says anything about the scheme.
         let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
-        let Some(scheme @ Scheme::Rfc9421) = scheme.filter(|_| refused) else { return Ok(status) };
+        if !refused || scheme != Some(Scheme::Rfc9421) {
+            return Ok(status);
+        }
         let uri: http::Uri = url.as_str().parse().map_err(|_| FetchError::InvalidUrl(url.to_string()))?;
-        if !self.signer.refused(&uri, scheme, status) {
+        if !self.signer.refused(&uri, Scheme::Rfc9421, status) {
             return Ok(status);
         }
         let host = host_of_uri(&uri).unwrap_or_default();
@@ -238,7 +241,12 @@ impl FederationClient {
     }
 
     /// One signed POST; its status and the scheme it was signed with.
-    async fn post_once(&self, url: &Url, body: Bytes, key_id: &str) -> Result<(StatusCode, Option<Scheme>), FetchError> {
+    async fn post_once(
+        &self,
+        url: &Url,
+        body: Bytes,
+        key_id: &str,
+    ) -> Result<(StatusCode, Option<Scheme>), FetchError> {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_ACTIVITY));
         headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_ACTIVITY));
