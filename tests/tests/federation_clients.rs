@@ -204,7 +204,7 @@ fn shoal_signs_with_hs2019_and_rfc9421_when_configured_and_the_libraries_verify_
 
 #[test]
 fn a_host_refusing_rfc9421_like_peertube_8_gets_cavage_after_one_refused_post() -> Result<()> {
-    let w = world(federating().set("federation.signature_scheme", "rfc9421"))?;
+    let mut w = world(federating().set("federation.signature_scheme", "rfc9421"))?;
     w.fake.refuse_rfc9421(true)?;
     let follow = w.follow("alice", "rsa-sha256")?;
     assert_eq!(follow.status, 202, "{}", follow.body);
