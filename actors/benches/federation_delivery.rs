@@ -51,11 +51,11 @@ impl RequestSigner for RsaBenchSigner {
         uri: &http::Uri,
         headers: &mut http::HeaderMap,
         body: Option<&[u8]>,
-    ) -> Result<(), String> {
+    ) -> Result<Option<Scheme>, String> {
         sign_request(Scheme::Cavage, method, uri, headers, body, key_id, &self.key, unix_secs())
             .map_err(|e| e.to_string())?;
         headers.insert("x-test-signed", http::HeaderValue::from_str(key_id).map_err(|e| e.to_string())?);
-        Ok(())
+        Ok(Some(Scheme::Cavage))
     }
 }
 

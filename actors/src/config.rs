@@ -332,7 +332,10 @@ pub struct FederationConfig {
     /// Parents fetched at most to resolve a remote reply whose parent is unknown. Default 10.
     pub max_reply_depth: usize,
     /// How outgoing requests are signed: "cavage" (draft-cavage `rsa-sha256`, what
-    /// Mastodon and PeerTube expect; default), "hs2019" or "rfc9421".
+    /// Mastodon and PeerTube expect; default), "hs2019" or "rfc9421". The preference for
+    /// hosts nothing is known about: a host that has shown it verifies draft-cavage only
+    /// (a 401/403 to an RFC 9421 POST, or NodeInfo of PeerTube up to 8.x) is sent cavage
+    /// (see `federation::host_schemes`).
     pub signature_scheme: SignatureScheme,
 }
 

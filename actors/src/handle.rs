@@ -7,7 +7,9 @@ use crate::accounts::Accounts;
 use crate::activitypub::{ActivityPub, ActorKeys, KeySigner, LocalUrls};
 use crate::config::ShoalConfig;
 use crate::error::{StartError, VideoError};
-use crate::federation::{Federation, FederationClient, FederationMetrics, FederationShared, RequestSigner};
+use crate::federation::{
+    Federation, FederationClient, FederationMetrics, FederationShared, HostSchemes, RequestSigner,
+};
 use crate::housekeeping;
 use crate::media;
 use crate::metrics::ActorMetrics;
@@ -100,13 +102,14 @@ impl Shoal {
         let indexed = repo::rebuild_info_hash_index(&store)?;
         let tracker_shared = Arc::new(TrackerShared::new(config.tracker.clone(), TrackerMetrics::default()));
         let actor_keys = ActorKeys::new(store.clone());
+        let schemes = Arc::new(HostSchemes::open(&store, config.federation.signature_scheme.scheme())?);
         let signer = signer.unwrap_or_else(|| {
             let urls = LocalUrls::new(&config.instance.public_url);
-            Arc::new(KeySigner::new(actor_keys.clone(), urls, config.federation.signature_scheme.scheme()))
+            Arc::new(KeySigner::new(actor_keys.clone(), urls, schemes.clone()))
         });
         let client = FederationClient::new(&config.federation, signer, FederationMetrics::default(), Vec::new())
             .map_err(|e| StartError::Spawn(format!("federation client: {e}")))?;
-        let federation_shared = FederationShared::new(config.federation.clone(), store.clone(), client);
+        let federation_shared = FederationShared::new(config.federation.clone(), store.clone(), client, schemes);
         let args = NodeSupervisorArgs {
             store: store.clone(),
             config: config.clone(),

@@ -164,7 +164,11 @@ const DOCS: &[KeyDoc] = &[
     (
         "federation",
         "signature_scheme",
-        "How outgoing requests are signed: \"cavage\" (draft-cavage rsa-sha256, what Mastodon and PeerTube expect), \"hs2019\" or \"rfc9421\".",
+        "How outgoing requests are signed by default: \"cavage\" (draft-cavage rsa-sha256, what Mastodon and\n\
+      PeerTube expect), \"hs2019\" or \"rfc9421\". With \"rfc9421\", a host that answers 401/403 to an RFC 9421\n\
+      POST (PeerTube 8 verifies cavage only), or whose NodeInfo shows PeerTube up to 8.x, is signed cavage from\n\
+      then on: the POST is retried at once, the choice survives restarts, and each fallback is counted in\n\
+      shoal_federation_signature_fallbacks_total.",
         None,
     ),
     ("redundancy", "enabled", "Join a federation of cooperating redundancy nodes over libp2p (QUIC).", None),

@@ -29,8 +29,12 @@ listening, then runs until killed. Controlled over HTTP (JSON bodies):
 - POST /_control/note_chain {"depth", "in_reply_to", "prefix"}: posts (stores, sends
   nowhere) DEPTH notes "PREFIX i", each replying to the previous, the first to
   IN_REPLY_TO -> {"ids": [...]}.
-- GET /_control/received -> {"deliveries": [...], "requests": [...]}: every
-  inbox POST with its headers, body, parsed activity and "verification".
+- GET /_control/received -> {"deliveries": [...], "requests": [...], "refused": [...]}:
+  every inbox POST with its headers, body, parsed activity and "verification"; the
+  GETs served; the POSTs refused in PeerTube 8.0 mode.
+- POST /_control/refuse_rfc9421 {"refuse": true|false}: PeerTube 8.0 mode, which
+  answers 403 to every inbox POST signed RFC 9421 (PeerTube 8.0 parses draft-cavage
+  only) -> {"refuse": ...}.
 """
 import copy
 import itertools
@@ -278,7 +282,10 @@ class FakeMastodon:
             cmd = json.loads(body or b"{}") if method == "POST" else {}
             if path == "/_control/received":
                 deliveries, reqs = self.host.snapshot()
-                return 200, {"deliveries": deliveries, "requests": reqs}
+                return 200, {"deliveries": deliveries, "requests": reqs, "refused": self.host.refused_snapshot()}
+            if path == "/_control/refuse_rfc9421":
+                self.host.refuse_rfc9421 = bool(cmd.get("refuse", True))
+                return 200, {"refuse": self.host.refuse_rfc9421}
             if path == "/_control/send":
                 return 200, self.send(cmd)
             if path == "/_control/resolve":

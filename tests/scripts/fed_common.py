@@ -307,6 +307,10 @@ class FakeHost:
         self.actors = {name: LocalActor(self.base, name) for name in names}
         self.objects = {}
         self.deliveries, self.requests = [], []
+        # PeerTube 8.0 mode: inbox POSTs signed RFC 9421 get 403 (it parses draft-cavage
+        # only) and are recorded in `refused`, not in `deliveries`.
+        self.refuse_rfc9421 = False
+        self.refused = []
         self.lock = threading.Lock()
         self.software = software
         self.control = control
@@ -389,6 +393,10 @@ class FakeHost:
         with self.lock:
             return [dict(d) for d in self.deliveries], list(self.requests)
 
+    def refused_snapshot(self):
+        with self.lock:
+            return list(self.refused)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -443,6 +451,11 @@ class _Handler(BaseHTTPRequestHandler):
         inboxes = {"/inbox"} | {urllib.parse.urlsplit(a.inbox).path for a in host.actors.values()}
         if parts.path not in inboxes:
             return self._reply(404, {"error": "not found"})
+        if host.refuse_rfc9421 and "signature-input" in {k.lower() for k in self.headers.keys()}:
+            with host.lock:
+                host.refused.append({"path": self.path, "scheme": "rfc9421", "status": 403, "body": body.decode(
+                    "utf-8", "replace"), "at": time.time()})
+            return self._reply(403, {"status": 403, "detail": "ActivityPub signature could not be checked"})
         entry = host.record_delivery(self.path, {k: v for k, v in self.headers.items()}, body)
         self._reply(202, b"", "text/plain")
         host.verify_delivery(entry, body)

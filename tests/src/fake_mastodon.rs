@@ -140,6 +140,19 @@ impl FakeMastodon {
         Ok(all["requests"].as_array().cloned().unwrap_or_default())
     }
 
+    /// Inbox POSTs refused in PeerTube 8.0 mode (path, scheme, status, body).
+    pub fn refused(&self) -> Result<Vec<Value>> {
+        let resp = self.http.get(format!("{}/_control/received", self.base)).send().context("received")?;
+        let all: Value = resp.json().context("received JSON")?;
+        Ok(all["refused"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// PeerTube 8.0 mode: answer 403 to every inbox POST signed RFC 9421, as PeerTube
+    /// 8.0 does (it parses draft-cavage only).
+    pub fn refuse_rfc9421(&self, refuse: bool) -> Result<()> {
+        self.control("refuse_rfc9421", &json!({ "refuse": refuse })).map(|_| ())
+    }
+
     /// Waits for a verified-or-not delivery (its signature check done) matching `pred`.
     pub fn wait_delivery(&self, timeout: Duration, what: &str, pred: impl Fn(&Value) -> bool) -> Result<Value> {
         wait_for(timeout, what, |last| {

@@ -8,7 +8,8 @@
 //! mismatch, key owner not the actor, object from another host, oversized or
 //! malformed body, unknown type) is a 4xx with a JSON error and no state
 //! change; reply chains are fetched from their origin up to a depth limit;
-//! without the test allowance, private addresses are never fetched.
+//! without the test allowance, private addresses are never fetched; a host that
+//! refuses RFC 9421 with 403 (as PeerTube 8.0 does) gets cavage after one refusal.
 
 use anyhow::anyhow;
 use reqwest::StatusCode;
@@ -197,6 +198,28 @@ fn shoal_signs_with_hs2019_and_rfc9421_when_configured_and_the_libraries_verify_
         assert_eq!(accept["verification"]["scheme"], expected, "{accept:#}");
     }
     Ok(())
+}
+
+#[test]
+fn a_host_refusing_rfc9421_like_peertube_8_gets_cavage_after_one_refused_post() -> Result<()> {
+    let mut w = world(federating().set("federation.signature_scheme", "rfc9421"))?;
+    w.fake.refuse_rfc9421(true)?;
+    let follow = w.follow("alice", "rsa-sha256")?;
+    assert_eq!(follow.status, 202, "{}", follow.body);
+    let accept = w.wait_accept(&follow)?;
+    assert_eq!(accept["verification"]["scheme"], "cavage-rsa-sha256", "retried signed cavage: {accept:#}");
+    let refused = w.fake.refused()?;
+    assert_eq!(refused.len(), 1, "one refused RFC 9421 POST: {refused:?}");
+    assert!(refused[0]["body"].as_str().unwrap_or_default().contains("\"Accept\""), "{refused:?}");
+    let fallbacks = metric_samples(&w.node, "shoal_federation_signature_fallbacks_total")?;
+    assert_eq!(fallbacks, vec![(format!("{{host=\"{}\"}}", w.fake.host), 1.0)], "counted once");
+    // The host is remembered: the next Accept goes out cavage straight away.
+    let follow = w.follow("bob", "rsa-sha256")?;
+    assert_eq!(follow.status, 202, "{}", follow.body);
+    let accept = w.wait_accept(&follow)?;
+    assert_eq!(accept["verification"]["scheme"], "cavage-rsa-sha256", "{accept:#}");
+    assert_eq!(w.fake.refused()?.len(), 1, "no second refusal");
+    w.node.assert_alive()
 }
 
 /// What the refusal test compares before and after each bad request.

@@ -4,6 +4,8 @@
 //! redirects itself so each hop is checked again, insists on https unless private
 //! addresses are allowed, caps bodies while streaming them, bounds the whole request by
 //! one timeout, checks content types, and signs requests through the [`RequestSigner`].
+//! A POST whose RFC 9421 signature the host refuses (401/403) is retried once at once
+//! when the signer says it now signs differently for that host (draft-cavage).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,9 +16,11 @@ use http::header::{HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, LOCA
 use http::{HeaderMap, Method, StatusCode};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::Url;
+use shoal_protocol::http_signatures::Scheme;
 
 use super::address_policy::AddressPolicy;
 use super::content_type::{is_activity_json, is_jrd};
+use super::host_schemes::host_of_uri;
 use super::metrics::FederationMetrics;
 use super::signer::RequestSigner;
 use crate::config::FederationConfig;
@@ -196,7 +200,7 @@ impl FederationClient {
         for _ in 0..=MAX_REDIRECTS {
             let mut headers = HeaderMap::new();
             headers.insert(ACCEPT, HeaderValue::from_static(accept));
-            let response = self.send(Method::GET, &url, headers, None, sign_as).await?;
+            let (response, _) = self.send(Method::GET, &url, headers, None, sign_as).await?;
             let status = response.status();
             if status.is_redirection() {
                 let location =
@@ -219,17 +223,42 @@ impl FederationClient {
 
     async fn post(&self, inbox: &str, body: Bytes, key_id: &str) -> Result<StatusCode, FetchError> {
         let url = Url::parse(inbox).map_err(|e| FetchError::InvalidUrl(format!("{inbox}: {e}")))?;
-        let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_ACTIVITY));
-        headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_ACTIVITY));
-        let response = self.send(Method::POST, &url, headers, Some(body), Some(key_id)).await?;
-        let status = response.status();
-        // Read (a capped amount of) the answer so the connection can be reused.
-        let _ = self.read_capped(response).await;
+        let (status, scheme) = self.post_once(&url, body.clone(), key_id).await?;
+        // Only a refusal of an RFC 9421 signature says anything about the scheme.
+        let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+        if !refused || scheme != Some(Scheme::Rfc9421) {
+            return Ok(status);
+        }
+        let uri: http::Uri = url.as_str().parse().map_err(|_| FetchError::InvalidUrl(url.to_string()))?;
+        if !self.signer.refused(&uri, Scheme::Rfc9421, status) {
+            return Ok(status);
+        }
+        let host = host_of_uri(&uri).unwrap_or_default();
+        tracing::warn!(%host, %inbox, %status, "the host refused an RFC 9421 signature; retrying signed draft-cavage");
+        self.metrics.signature_fallback(&host);
+        let (status, _) = self.post_once(&url, body, key_id).await?;
         Ok(status)
     }
 
-    /// Checks `url` against the policy, signs and sends one request.
+    /// One signed POST; its status and the scheme it was signed with.
+    async fn post_once(
+        &self,
+        url: &Url,
+        body: Bytes,
+        key_id: &str,
+    ) -> Result<(StatusCode, Option<Scheme>), FetchError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_ACTIVITY));
+        headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_ACTIVITY));
+        let (response, scheme) = self.send(Method::POST, url, headers, Some(body), Some(key_id)).await?;
+        let status = response.status();
+        // Read (a capped amount of) the answer so the connection can be reused.
+        let _ = self.read_capped(response).await;
+        Ok((status, scheme))
+    }
+
+    /// Checks `url` against the policy, signs and sends one request; returns the
+    /// response and the scheme it was signed with, if any.
     async fn send(
         &self,
         method: Method,
@@ -237,13 +266,15 @@ impl FederationClient {
         mut headers: HeaderMap,
         body: Option<Bytes>,
         sign_as: Option<&str>,
-    ) -> Result<reqwest::Response, FetchError> {
+    ) -> Result<(reqwest::Response, Option<Scheme>), FetchError> {
         let host = self.check_url(url)?;
         let host_value = HeaderValue::from_str(&host).map_err(|_| FetchError::InvalidUrl(url.to_string()))?;
         headers.insert(HOST, host_value);
+        let mut scheme = None;
         if let Some(key_id) = sign_as {
             let uri: http::Uri = url.as_str().parse().map_err(|_| FetchError::InvalidUrl(url.to_string()))?;
-            self.signer
+            scheme = self
+                .signer
                 .sign(key_id, &method, &uri, &mut headers, body.as_deref())
                 .map_err(|e| FetchError::Transport(format!("signing: {e}")))?;
         }
@@ -251,7 +282,8 @@ impl FederationClient {
         if let Some(body) = body {
             request = request.body(body);
         }
-        request.send().await.map_err(map_reqwest_error)
+        let response = request.send().await.map_err(map_reqwest_error)?;
+        Ok((response, scheme))
     }
 
     /// Refuses a URL whose scheme or IP-literal host the policy refuses; returns the

@@ -1,5 +1,6 @@
 //! Federation's Prometheus metrics: delivery queue depth and breaker state per host,
-//! deliveries by host and outcome, outbound fetches by outcome.
+//! deliveries by host and outcome, outbound fetches by outcome, and signature fallbacks
+//! (RFC 9421 refused, retried with draft-cavage) by host.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -55,6 +56,7 @@ pub struct FederationMetrics {
     deliveries: Family<HostOutcomeLabels, Counter>,
     breaker: Family<HostLabels, Gauge>,
     fetches: Family<OutcomeLabels, Counter>,
+    signature_fallbacks: Family<HostLabels, Counter>,
 }
 
 impl FederationMetrics {
@@ -69,6 +71,11 @@ impl FederationMetrics {
             self.breaker.clone(),
         );
         r.register("fetches", "Outbound federation requests by outcome", self.fetches.clone());
+        r.register(
+            "signature_fallbacks",
+            "POSTs whose RFC 9421 signature the host refused (401/403), retried signed draft-cavage, by host",
+            self.signature_fallbacks.clone(),
+        );
     }
 
     pub(crate) fn set_queue_depth(&self, host: &str, depth: u64) {
@@ -92,6 +99,15 @@ impl FederationMetrics {
 
     pub(crate) fn fetch(&self, outcome: &'static str) {
         self.fetches.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    pub(crate) fn signature_fallback(&self, host: &str) {
+        self.signature_fallbacks.get_or_create(&HostLabels { host: host.to_string() }).inc();
+    }
+
+    /// POSTs to `host` retried with draft-cavage after an RFC 9421 refusal (tests and diagnostics).
+    pub fn signature_fallbacks(&self, host: &str) -> u64 {
+        self.signature_fallbacks.get_or_create(&HostLabels { host: host.to_string() }).get()
     }
 
     /// Requests that ended with `outcome` so far (tests and diagnostics).

@@ -2,11 +2,12 @@
 //! through, the durable delivery [`queue`] in sled, one [`RemoteInstanceActor`] per remote
 //! host under the [`FederationSupervisor`], and the [`Federation`] handle the rest of the
 //! node calls (`Shoal::federation()`). Requests are signed through a [`RequestSigner`]
-//! the node installs at start.
+//! the node installs at start, with the scheme [`HostSchemes`] chooses for each host.
 
 pub mod address_policy;
 pub mod content_type;
 pub mod fetch;
+pub mod host_schemes;
 pub mod metrics;
 pub mod queue;
 pub mod remote_instance;
@@ -24,6 +25,7 @@ use ractor::MessagingErr;
 
 pub use address_policy::AddressPolicy;
 pub use fetch::{FederationClient, FetchError, Fetched};
+pub use host_schemes::{CavageOnlyBecause, HostSchemes, HostSignatureRecord};
 pub use metrics::{DeliveryOutcome, FederationMetrics};
 pub use queue::DeliveryRecord;
 pub use remote_instance::{RemoteInstanceActor, RemoteMsg};
@@ -68,6 +70,12 @@ impl Federation {
     /// The outbound client (signed GETs of documents, WebFinger).
     pub fn client(&self) -> &FederationClient {
         &self.shared.client
+    }
+
+    /// Which signature scheme each remote host gets, and what was learnt about hosts.
+    /// Tell it what a host's NodeInfo says with [`HostSchemes::note_software`].
+    pub fn signature_schemes(&self) -> &HostSchemes {
+        &self.shared.schemes
     }
 
     /// Federation's metric handles (registered by the web edge for `/metrics`).

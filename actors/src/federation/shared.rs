@@ -12,6 +12,7 @@ use serde::Serialize;
 use shoal_protocol::delivery_backoff::{BackoffPolicy, BreakerState};
 
 use super::fetch::FederationClient;
+use super::host_schemes::HostSchemes;
 use super::metrics::FederationMetrics;
 use super::queue;
 use super::remote_instance::RemoteMsg;
@@ -68,6 +69,7 @@ pub struct FederationShared {
     pub(crate) store: Store,
     pub(crate) client: FederationClient,
     pub(crate) metrics: FederationMetrics,
+    pub(crate) schemes: Arc<HostSchemes>,
     actors: Mutex<HashMap<String, ActorRef<RemoteMsg>>>,
     stats: Mutex<HashMap<String, HostStats>>,
 }
@@ -77,13 +79,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl FederationShared {
-    pub fn new(config: FederationConfig, store: Store, client: FederationClient) -> Arc<FederationShared> {
+    pub fn new(
+        config: FederationConfig,
+        store: Store,
+        client: FederationClient,
+        schemes: Arc<HostSchemes>,
+    ) -> Arc<FederationShared> {
         let metrics = client.metrics().clone();
         Arc::new(FederationShared {
             config,
             store,
             client,
             metrics,
+            schemes,
             actors: Mutex::new(HashMap::new()),
             stats: Mutex::new(HashMap::new()),
         })

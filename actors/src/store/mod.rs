@@ -51,6 +51,7 @@ pub mod tree {
     pub const FOLLOWING: &str = "following";
     pub const VIDEOS_BY_URL: &str = "videos_by_url";
     pub const FEDERATED_VIDEOS: &str = "federated_videos";
+    pub const HOST_SIGNATURES: &str = "host_signatures";
 }
 
 /// Counters kept in the `meta` tree.
@@ -116,6 +117,9 @@ pub struct Store {
     pub videos_by_url: sled::Tree,
     /// `u64 BE local video id -> FederatedVideo` (what was last sent about it)
     pub federated_videos: sled::Tree,
+    /// `remote host[:port] -> HostSignatureRecord` (what a host showed about the
+    /// signatures it verifies; see `federation::host_schemes`)
+    pub host_signatures: sled::Tree,
 }
 
 /// How long [`Store::open`] waits for another handle to release sled's lock.
@@ -171,6 +175,7 @@ impl Store {
             following: db.open_tree(tree::FOLLOWING)?,
             videos_by_url: db.open_tree(tree::VIDEOS_BY_URL)?,
             federated_videos: db.open_tree(tree::FEDERATED_VIDEOS)?,
+            host_signatures: db.open_tree(tree::HOST_SIGNATURES)?,
             db,
         })
     }

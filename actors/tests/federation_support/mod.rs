@@ -1,6 +1,9 @@
 //! Helpers of the federation tests: a test signer, and small axum receivers on loopback
-//! that record the activities they accept and can be told to fail or reject.
+//! that record the activities they accept and can be told to fail or reject ([`signed`]:
+//! one that verifies real signatures).
 #![allow(dead_code)]
+
+pub mod signed;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -24,10 +27,10 @@ impl RequestSigner for TestSigner {
         _uri: &http::Uri,
         headers: &mut http::HeaderMap,
         _body: Option<&[u8]>,
-    ) -> Result<(), String> {
+    ) -> Result<Option<shoal_protocol::http_signatures::Scheme>, String> {
         let value = http::HeaderValue::from_str(key_id).map_err(|e| e.to_string())?;
         headers.insert("x-test-signed", value);
-        Ok(())
+        Ok(None)
     }
 }
 

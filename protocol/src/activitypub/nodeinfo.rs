@@ -1,5 +1,6 @@
 //! NodeInfo (2.0 and 2.1): the `/.well-known/nodeinfo` links document (both versions and
-//! the instance actor) and the documents themselves.
+//! the instance actor) and the documents themselves, and [`software`] to read what a
+//! remote server's document says it runs.
 
 use serde_json::{json, Value};
 
@@ -47,4 +48,55 @@ pub fn document(version: &str, facts: &NodeInfoFacts) -> Value {
         },
         "metadata": { "nodeName": facts.node_name, "nodeDescription": facts.node_description },
     })
+}
+
+/// The `software` a NodeInfo document reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Software {
+    /// `software.name`, lower-cased (NodeInfo requires lower case; not every server obeys).
+    pub name: String,
+    /// `software.version` as given (empty when missing).
+    pub version: String,
+}
+
+/// Reads `software.name` and `software.version` of a NodeInfo document (any version);
+/// `None` when there is no usable name.
+pub fn software(document: &Value) -> Option<Software> {
+    let software = document.get("software")?;
+    let name = software.get("name")?.as_str()?.trim();
+    if name.is_empty() {
+        return None;
+    }
+    let version = software.get("version").and_then(Value::as_str).unwrap_or("").trim();
+    Some(Software { name: name.to_ascii_lowercase(), version: version.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn software_of_a_peertube_document() {
+        let doc = json!({"version": "2.0", "software": {"name": "peertube", "version": "8.0.0"}});
+        assert_eq!(software(&doc), Some(Software { name: "peertube".into(), version: "8.0.0".into() }));
+        let doc = json!({"software": {"name": "Mastodon"}});
+        assert_eq!(software(&doc), Some(Software { name: "mastodon".into(), version: String::new() }));
+        assert_eq!(software(&json!({"software": {"name": ""}})), None);
+        assert_eq!(software(&json!({"version": "2.1"})), None);
+    }
+
+    #[test]
+    fn our_own_document_reads_back() {
+        let facts = NodeInfoFacts {
+            software_version: "0.1.0".into(),
+            node_name: "n".into(),
+            node_description: "d".into(),
+            open_registrations: false,
+            total_users: 1,
+            local_posts: 0,
+            local_comments: 0,
+        };
+        let doc = document("2.1", &facts);
+        assert_eq!(software(&doc), Some(Software { name: "shoal".into(), version: "0.1.0".into() }));
+    }
 }

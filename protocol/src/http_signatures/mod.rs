@@ -6,12 +6,14 @@
 //! - [`digest`]: `Digest` and `Content-Digest`.
 //! - [`cavage`]: the draft-cavage `Signature` header and signing string.
 //! - [`rfc9421`]: RFC 9421 `Signature-Input` / `Signature` and the signature base.
+//! - [`peers`]: which scheme other servers' software is known to need.
 
 pub mod cavage;
 pub mod digest;
 mod error;
 pub mod keys;
 mod pem;
+pub mod peers;
 pub mod request;
 pub mod rfc9421;
 mod verify;
