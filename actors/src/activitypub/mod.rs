@@ -124,6 +124,8 @@ pub(crate) struct Ctx {
     /// Serialises creation of remote videos (one record per ActivityPub id).
     pub remote_video_lock: Arc<tokio::sync::Mutex<()>>,
     refetched: Arc<Mutex<HashMap<String, Instant>>>,
+    /// Hosts whose NodeInfo was asked for in this run.
+    probed_software: Arc<Mutex<std::collections::HashSet<String>>>,
 }
 
 impl Ctx {
@@ -152,6 +154,15 @@ impl Ctx {
             .deliver(id, body, &key_id, inboxes)
             .await
             .map_err(|e| ApServiceError::Internal(format!("queueing {id}: {e}")))
+    }
+
+    /// True (and remembered) the first time `host`'s software is wanted in this run.
+    pub fn software_probe_wanted(&self, host: &str) -> bool {
+        let Ok(mut probed) = self.probed_software.lock() else { return false };
+        if probed.len() > 10_000 {
+            probed.clear();
+        }
+        probed.insert(host.to_string())
     }
 
     /// True (and remembered) when the key of `actor` was not re-fetched recently.

@@ -55,6 +55,9 @@ async fn follow(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Activity) -> Re
         created_at: now_rfc3339(),
     };
     follows::add_follower(&ctx.store, &path, &record)?;
+    // PeerTube 8 takes only draft-cavage signatures: learnt in the background (until then
+    // the 401/403 fallback covers it).
+    super::fetch::learn_software_soon(ctx, &actor.host);
     ctx.store.flush().await?;
     let follow = json!({ "type": "Follow", "id": activity.id, "actor": actor.id, "object": target });
     let accept_id = ctx.urls.new_activity(target, "accept");

@@ -102,6 +102,7 @@ impl ActivityPub {
                 inbox_limiter: limiter,
                 remote_video_lock: Arc::default(),
                 refetched: Arc::default(),
+                probed_software: Arc::default(),
             },
             tasks: Arc::default(),
         }
@@ -418,6 +419,7 @@ impl ActivityPub {
             return Err(ApServiceError::Invalid("an instance cannot follow itself".into()));
         }
         let actor_id = super::fetch::webfinger(&self.ctx, &name, &host).await?;
+        super::fetch::learn_software_soon(&self.ctx, &host);
         let actor = super::remote_actors::fetch(&self.ctx, &actor_id).await?;
         if let Some(existing) = follows::following(&self.ctx.store, &actor.id)? {
             if existing.state == follows::FollowState::Accepted {

@@ -71,9 +71,37 @@ pub fn software(document: &Value) -> Option<Software> {
     Some(Software { name: name.to_ascii_lowercase(), version: version.to_string() })
 }
 
+/// The NodeInfo 2.x document a `/.well-known/nodeinfo` links document points to (the
+/// newest 2.x schema it lists), if any.
+pub fn document_href(links: &Value) -> Option<&str> {
+    const SCHEMA: &str = "http://nodeinfo.diaspora.software/ns/schema/2.";
+    links
+        .get("links")?
+        .as_array()?
+        .iter()
+        .filter_map(|link| {
+            let minor = link.get("rel")?.as_str()?.strip_prefix(SCHEMA)?;
+            Some((minor.parse::<u32>().ok()?, link.get("href")?.as_str()?))
+        })
+        .max_by_key(|(minor, _)| *minor)
+        .map(|(_, href)| href)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_newest_2x_document_is_chosen() {
+        let links = json!({"links": [
+            {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": "https://pt.example/nodeinfo/2.0.json"},
+            {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": "https://pt.example/nodeinfo/2.1.json"},
+            {"rel": "http://nodeinfo.diaspora.software/ns/schema/1.0", "href": "https://pt.example/nodeinfo/1.0.json"},
+        ]});
+        assert_eq!(document_href(&links), Some("https://pt.example/nodeinfo/2.1.json"));
+        assert_eq!(document_href(&json!({"links": [{"rel": "x", "href": "y"}]})), None);
+        assert_eq!(document_href(&json!([])), None);
+    }
 
     #[test]
     fn software_of_a_peertube_document() {
