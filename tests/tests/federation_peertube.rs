@@ -43,6 +43,32 @@ impl Rows {
     }
 }
 
+/// Every delivery from Shoal that PeerTube would refuse (4xx), drop (its
+/// isActivityValid), skip (signature actor is not the activity's actor) or fail to
+/// process; `except` names outcomes another row already reports.
+fn refused_by_peertube(fake: &FakePeerTube, except: &[&str]) -> Result<()> {
+    let state = fake.state()?;
+    let bad: Vec<String> = deliveries(&state)
+        .iter()
+        .filter(|d| {
+            let outcome = d["outcome"].as_str().unwrap_or_default();
+            let failed = d["status"] != 204
+                || outcome.contains("dropped")
+                || outcome.contains("skipped")
+                || outcome.contains("Cannot process");
+            failed && !except.iter().any(|e| outcome.contains(e))
+        })
+        .map(|d| {
+            format!(
+                "{} {} {} -> {} {}",
+                d["path"], d["activity"]["type"], d["activity"]["id"], d["status"], d["outcome"]
+            )
+        })
+        .collect();
+    ensure!(bad.is_empty(), "deliveries PeerTube would not apply:\n{}", bad.join("\n"));
+    Ok(())
+}
+
 fn is_2xx(status: &Value) -> bool {
     status.as_u64().is_some_and(|s| (200..300).contains(&s))
 }
@@ -162,6 +188,7 @@ fn shoal_follows_peertube_lists_its_videos_and_comments_and_its_comments_and_lik
     })?;
     let following = admin.get_json("/api/v1/server/following")?;
     assert_eq!(follow_state(&following, "following", &fake.host), None, "{following:#}");
+    rows.check("2, 4, 12 (what Shoal sent passes PeerTube's checks)", refused_by_peertube(&fake, &[]));
     node.assert_alive()?;
     rows.finish()
 }
@@ -304,6 +331,7 @@ fn peertube_follows_shoal_gets_accepted_at_its_own_inbox_and_takes_shoals_videos
     }
     let followers = admin.get_json("/api/v1/server/followers")?;
     assert_eq!(follow_state(&followers, "follower", &fake.host), None, "{followers:#}");
+    rows.check("5, 6 (what Shoal sent passes PeerTube's checks)", refused_by_peertube(&fake, &["explicit inbox"]));
     node.assert_alive()?;
     rows.finish()
 }
