@@ -133,6 +133,34 @@ fn shoal_follows_peertube_lists_its_videos_and_comments_and_its_comments_and_lik
     let new_uuid = answer["video"]["uuid"].as_str().ok_or_else(|| anyhow!("{answer}"))?.to_string();
     let listed = wait_listed(&node, &fake, &new_uuid)?;
     assert_eq!(listed["name"], "PeerTube publishes a new video", "{listed:#}");
+    let mut rows = Rows::default();
+    // PeerTube's Update of its video renames it on Shoal; its Delete removes it.
+    rows.check(
+        "1 (Update of PeerTube's video)",
+        (|| {
+            let (sent, answer) =
+                fake.send(json!({ "kind": "update_video", "uuid": new_uuid, "name": "renamed on PeerTube" }))?;
+            ensure!(is_2xx(&json!(sent.status)), "Update: {} {}", sent.status, sent.body);
+            let _ = answer;
+            wait_for(STEP, "the new name on Shoal", |last| {
+                let video = node.anonymous()?.video(&new_uuid)?;
+                *last = video["name"].to_string();
+                Ok((video["name"] == "renamed on PeerTube").then_some(()))
+            })
+        })(),
+    );
+    rows.check(
+        "1 (Delete of PeerTube's video)",
+        (|| {
+            let (sent, _) = fake.send(json!({ "kind": "delete_video", "uuid": new_uuid }))?;
+            ensure!(is_2xx(&json!(sent.status)), "Delete: {} {}", sent.status, sent.body);
+            wait_for(STEP, "PeerTube's deleted video gone from Shoal", |last| {
+                let status = node.anonymous()?.get(&format!("/api/v1/videos/{new_uuid}"))?.status();
+                *last = status.to_string();
+                Ok((status == StatusCode::NOT_FOUND).then_some(()))
+            })
+        })(),
+    );
 
     // Row 3: a comment made on PeerTube on its own video, and a reply to it, appear on Shoal.
     let (sent, answer) = fake.send(json!({ "kind": "own_comment", "text": "PeerTube's root comments its video" }))?;
