@@ -595,5 +595,62 @@ fn the_fake_serves_what_a_real_peertube_8_serves() -> Result<()> {
     assert_eq!(keys(&wf), keys(&fixture("webfinger.json")?));
     let info: Value = reqwest::blocking::get(format!("{}/nodeinfo/2.0.json", fake.base))?.json()?;
     assert_eq!(info["software"], json!({ "name": "peertube", "version": "8.0.0" }));
+
+    // The activities the fake builds have the fields of those a real PeerTube 8.0.0 sent
+    // (sent_by_peertube.json); here the fake sends them to itself.
+    let real = fixture("sent_by_peertube.json")?;
+    let real_of = |kind: &str| -> Value {
+        real["deliveries"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| d["activity"].clone())
+            .find(|a| a["type"] == kind)
+            .unwrap_or(Value::Null)
+    };
+    let inbox = format!("{}/inbox", fake.base);
+    let without_context = |mut v: Value| {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("@context");
+        }
+        v
+    };
+    let (like, _) = fake.send(json!({ "kind": "like", "object": fake.video_url, "inbox": inbox }))?;
+    let (comment, answer) =
+        fake.send(json!({ "kind": "comment", "video": fake.video_url, "text": "shape", "inbox": inbox }))?;
+    let mut built = vec![
+        ("Like", without_context(like.activity.clone())),
+        (
+            "Dislike",
+            without_context(
+                fake.send(json!({ "kind": "dislike", "object": fake.video_url, "inbox": inbox }))?.0.activity,
+            ),
+        ),
+        (
+            "View",
+            without_context(
+                fake.send(json!({ "kind": "view", "object": fake.video_url, "viewers": 1, "inbox": inbox }))?
+                    .0
+                    .activity,
+            ),
+        ),
+        (
+            "Undo",
+            without_context(fake.send(json!({ "kind": "undo", "activity_id": like.id(), "inbox": inbox }))?.0.activity),
+        ),
+        ("Create", without_context(comment.activity.clone())),
+    ];
+    let note = answer["note_id"].as_str().unwrap_or_default().to_string();
+    built.push((
+        "Delete",
+        without_context(fake.send(json!({ "kind": "delete_comment", "note_id": note, "inbox": inbox }))?.0.activity),
+    ));
+    for (kind, activity) in built {
+        let real = real_of(kind);
+        assert_eq!(keys(&activity), keys(&real), "{kind} has the fields PeerTube sends: {activity:#}");
+        if real["object"].is_object() {
+            assert_eq!(keys(&activity["object"]), keys(&real["object"]), "{kind}'s object: {activity:#}");
+        }
+    }
     Ok(())
 }
