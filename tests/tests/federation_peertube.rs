@@ -309,6 +309,9 @@ fn peertube_follows_shoal_gets_accepted_at_its_own_inbox_and_takes_shoals_videos
     }
 
     // Row 9: every collection PeerTube crawls answers 200 with an OrderedCollection paged as it pages them.
+    // A comment and a like, so the video's collections have items to page.
+    comment(&admin, &first.uuid, "a comment PeerTube must find in the comments collection")?;
+    rate(&admin, &first.uuid, "like")?;
     let video_url = node.url(&format!("/videos/watch/{}", first.uuid));
     let (_, video) = fake.fetch(&video_url)?;
     let mut urls: Vec<String> = Vec::new();
@@ -334,6 +337,13 @@ fn peertube_follows_shoal_gets_accepted_at_its_own_inbox_and_takes_shoals_videos
             .is_some_and(|p| p.iter().all(|page| page["status"] == 200 && page["type"] == "OrderedCollectionPage"));
         if report["status"] != 200 || report["type"] != "OrderedCollection" || !report["error"].is_null() || !pages_ok {
             bad.push(format!("{url}: {report}"));
+        } else if url.ends_with("/comments") && report["items"] != report["totalItems"] {
+            // PeerTube's syncComments crawls this on every refresh of the video, then
+            // destroys the remote comments it did not find (VideoCommentModel.cleanOldCommentsOf).
+            bad.push(format!(
+                "{url}: its pages list {} of its {} items: {report}",
+                report["items"], report["totalItems"]
+            ));
         }
     }
     let state = fake.state()?;
