@@ -7,7 +7,7 @@
 //! from their origin and validated, collections crawled). The test drives it
 //! over `/_control/` and reads what it recorded with [`FakePeerTube::state`].
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, ensure, Result};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -149,4 +149,52 @@ pub fn summarize(state: &Value) -> String {
         .collect();
     out.push_str(&format!("\n  follows: {}\n  followers: {}", state["follows"], state["followers"]));
     out
+}
+
+/// The rows of a test that failed, so one failing row does not hide the next ones:
+/// the test fails at its end with every failed row and its reason.
+#[derive(Default)]
+pub struct Rows(Vec<String>);
+
+impl Rows {
+    /// Records `result` of `row` (e.g. `"5 (Accept at the own inbox)"`) if it failed.
+    pub fn check(&mut self, row: &str, result: Result<()>) {
+        if let Err(e) = result {
+            self.0.push(format!("row {row}: {e:#}"));
+        }
+    }
+
+    /// Fails with every failed row, if any.
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        Err(anyhow!("{} row(s) failed:\n{}", self.0.len(), self.0.join("\n")))
+    }
+}
+
+/// Every delivery from Shoal that PeerTube would refuse (4xx), drop (its
+/// isActivityValid), skip (signature actor is not the activity's actor) or fail to
+/// process; `except` names outcomes another row already reports.
+pub fn refused_by_peertube(fake: &FakePeerTube, except: &[&str]) -> Result<()> {
+    let state = fake.state()?;
+    let bad: Vec<String> = deliveries(&state)
+        .iter()
+        .filter(|d| {
+            let outcome = d["outcome"].as_str().unwrap_or_default();
+            let failed = d["status"] != 204
+                || outcome.contains("dropped")
+                || outcome.contains("skipped")
+                || outcome.contains("Cannot process");
+            failed && !except.iter().any(|e| outcome.contains(e))
+        })
+        .map(|d| {
+            format!(
+                "{} {} {} -> {} {}",
+                d["path"], d["activity"]["type"], d["activity"]["id"], d["status"], d["outcome"]
+            )
+        })
+        .collect();
+    ensure!(bad.is_empty(), "deliveries PeerTube would not apply:\n{}", bad.join("\n"));
+    Ok(())
 }

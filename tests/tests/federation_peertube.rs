@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-use shoal_tests::fake_peertube::{deliveries, follow_of, summarize, FakePeerTube};
+use shoal_tests::fake_peertube::{deliveries, follow_of, refused_by_peertube, summarize, FakePeerTube, Rows};
 use shoal_tests::federation::{
     all_comments, ap_get, comment, federating, follow_instance, follow_state, followers_count, host_of, rate, ratings,
     unfollow_instance, upload_tiny, wait_for, AP_ACCEPT,
@@ -22,52 +22,6 @@ use shoal_tests::{ApiClient, Result, TestNode};
 
 /// Longest a step on the fake or on Shoal may take here.
 const STEP: Duration = Duration::from_secs(30);
-
-/// The rows of a test that failed, so one failing row does not hide the next ones:
-/// the test fails at its end with every failed row and its reason.
-#[derive(Default)]
-struct Rows(Vec<String>);
-
-impl Rows {
-    fn check(&mut self, row: &str, result: Result<()>) {
-        if let Err(e) = result {
-            self.0.push(format!("row {row}: {e:#}"));
-        }
-    }
-
-    fn finish(self) -> Result<()> {
-        if self.0.is_empty() {
-            return Ok(());
-        }
-        Err(anyhow!("{} row(s) failed:\n{}", self.0.len(), self.0.join("\n")))
-    }
-}
-
-/// Every delivery from Shoal that PeerTube would refuse (4xx), drop (its
-/// isActivityValid), skip (signature actor is not the activity's actor) or fail to
-/// process; `except` names outcomes another row already reports.
-fn refused_by_peertube(fake: &FakePeerTube, except: &[&str]) -> Result<()> {
-    let state = fake.state()?;
-    let bad: Vec<String> = deliveries(&state)
-        .iter()
-        .filter(|d| {
-            let outcome = d["outcome"].as_str().unwrap_or_default();
-            let failed = d["status"] != 204
-                || outcome.contains("dropped")
-                || outcome.contains("skipped")
-                || outcome.contains("Cannot process");
-            failed && !except.iter().any(|e| outcome.contains(e))
-        })
-        .map(|d| {
-            format!(
-                "{} {} {} -> {} {}",
-                d["path"], d["activity"]["type"], d["activity"]["id"], d["status"], d["outcome"]
-            )
-        })
-        .collect();
-    ensure!(bad.is_empty(), "deliveries PeerTube would not apply:\n{}", bad.join("\n"));
-    Ok(())
-}
 
 fn is_2xx(status: &Value) -> bool {
     status.as_u64().is_some_and(|s| (200..300).contains(&s))
