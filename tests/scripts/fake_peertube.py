@@ -329,12 +329,24 @@ class FakePeerTube(Sender):
             return "view counted"
         if kind == "Delete":
             target = pv_id(act["object"])
+            # process-delete.ts: a comment by its author or the video's account, a video
+            # only by its account (not its channel), never one of ours.
             with self.lock:
                 if target in self.notes:
-                    self.notes[target]["deleted"] = ps.now_iso()
+                    note = self.notes[target]
+                    video = self.remote_videos.get(note["video"]) or {}
+                    owner = self.actor("root").id if self.local_video(note["video"]) else video.get("account")
+                    if signer not in (note["author"], owner):
+                        raise ValueError(f"Account {signer} does not own video comment {target} or video {note['video']}")
+                    note["deleted"] = ps.now_iso()
                     return "comment deleted"
+                if self.local_video(target):
+                    raise ValueError(f"Remote instance cannot delete owned video {target}.")
                 if target in self.remote_videos:
-                    self.remote_videos[target]["deleted"] = True
+                    video = self.remote_videos[target]
+                    if signer != video.get("account"):
+                        raise ValueError(f"Account {signer} does not own video channel {video.get('channel')}")
+                    video["deleted"] = True
                     return "video deleted"
             return "nothing to delete"
         if kind in ("ApproveReply", "RejectReply"):

@@ -128,7 +128,7 @@ fn shoal_follows_peertube_lists_its_videos_and_comments_and_its_comments_and_lik
 
     // Row 2 (and 8): a comment made on Shoal reaches PeerTube, which fetches it from
     // Shoal, validates it and approves it with an ApproveReply to its author's inbox.
-    comment(&admin, &fake.video_uuid, "Shoal's admin comments PeerTube's video")?;
+    let created = comment(&admin, &fake.video_uuid, "Shoal's admin comments PeerTube's video")?;
     let stored = fake.wait(STEP, "Shoal's comment stored on PeerTube", |s| {
         s["comments"]
             .as_array()?
@@ -147,6 +147,19 @@ fn shoal_follows_peertube_lists_its_videos_and_comments_and_its_comments_and_lik
             })?;
             ensure!(is_2xx(&approved), "Shoal answers PeerTube's ApproveReply with 2xx, got {approved}");
             Ok(())
+        })(),
+    );
+
+    rows.check(
+        "2 (Delete of Shoal's comment)",
+        (|| {
+            let id = created["comment"]["id"].as_u64().ok_or_else(|| anyhow!("no comment id in {created}"))?;
+            let resp = admin.delete(&format!("/api/v1/videos/{}/comments/{id}", fake.video_uuid))?;
+            ensure!(resp.status().is_success(), "DELETE comment on Shoal: {}", resp.status());
+            fake.wait(STEP, "Shoal's comment deleted on PeerTube", |s| {
+                let c = s["comments"].as_array()?.iter().find(|c| c["id"] == stored["id"])?;
+                (!c["deleted"].is_null()).then_some(())
+            })
         })(),
     );
 
@@ -309,6 +322,19 @@ fn peertube_follows_shoal_gets_accepted_at_its_own_inbox_and_takes_shoals_videos
     rows.check(
         "9 (collections)",
         if bad.is_empty() { Ok(()) } else { Err(anyhow!("collections PeerTube cannot crawl:\n{}", bad.join("\n"))) },
+    );
+
+    // Shoal deletes a video: PeerTube takes the Delete only from the video's account.
+    rows.check(
+        "6 (Delete of Shoal's video)",
+        (|| {
+            let resp = admin.delete(&format!("/api/v1/videos/{}", second.id))?;
+            ensure!(resp.status().is_success(), "DELETE video on Shoal: {}", resp.status());
+            let url = node.url(&format!("/videos/watch/{}", second.uuid));
+            fake.wait(STEP, "Shoal's video deleted on PeerTube", |s| {
+                (s["remote_videos"][&url]["deleted"] == true).then_some(())
+            })
+        })(),
     );
 
     // Row 12 (PeerTube's side): PeerTube unfollows the instance and the channel.
