@@ -424,7 +424,8 @@ class FakePeerTube(Sender):
             return f"{len(created)} comments stored"
         for c in created:
             # New non-moderated comment on our video: ApproveReply to its author's own inbox.
-            approval = ps.reply_approval("ApproveReply", f"{local['url']}/comments/{next(self.ids)}/approve-reply",
+            c["local_id"] = next(self.ids)
+            approval = ps.reply_approval("ApproveReply", f"{local['url']}/comments/{c['local_id']}/approve-reply",
                                          self.actor("root").id, c["in_reply_to"], c["id"])
             result = self.post(approval, c["author_inbox"], self.actor("root"), {}, "ApproveReply")
             c["approved_status"] = result["status"]

@@ -139,8 +139,13 @@ class Sender:
         if kind in ("approve_reply", "reject_reply"):
             kind_name = "ApproveReply" if kind == "approve_reply" else "RejectReply"
             suffix = "approve-reply" if kind == "approve_reply" else "reject-reply"
-            activity = ps.reply_approval(kind_name, cmd.get("id") or f"{cmd['object']}/{suffix}/{next(self.ids)}",
-                                         actor.id, cmd["in_reply_to"], cmd["object"])
+            # getLocalApproveReplyActivityPubUrl: on our host, under our video's comment.
+            parent = self.notes.get(cmd["in_reply_to"])
+            video = self.local_video(parent["video"] if parent else cmd["in_reply_to"]) or next(iter(self.videos.values()))
+            stored = self.notes.get(cmd["object"])
+            local_id = stored.setdefault("local_id", next(self.ids)) if stored else next(self.ids)
+            activity_id = cmd.get("id") or f"{video['url']}/comments/{local_id}/{suffix}"
+            activity = ps.reply_approval(kind_name, activity_id, actor.id, cmd["in_reply_to"], cmd["object"])
             return self.post(activity, cmd["inbox"], actor, cmd, kind_name)
         raise ValueError(f"unknown kind {kind!r}")
 

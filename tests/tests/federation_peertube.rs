@@ -60,7 +60,8 @@ fn wait_ratings(admin: &ApiClient, uuid: &str, want: (u64, u64)) -> Result<()> {
     })
 }
 
-/// Rows 1, 2, 3, 4, 8 (the ApproveReply PeerTube sends back) and 12 (Shoal unfollows).
+/// Rows 1, 2, 3, 4, 8 (the ApproveReply PeerTube sends back, and a RejectReply) and 12
+/// (Shoal unfollows).
 #[test]
 fn shoal_follows_peertube_lists_its_videos_and_comments_and_its_comments_and_likes_reach_peertube() -> Result<()> {
     let mut node = federating().start()?;
@@ -146,6 +147,18 @@ fn shoal_follows_peertube_lists_its_videos_and_comments_and_its_comments_and_lik
                 (!c["approved_status"].is_null()).then(|| c["approved_status"].clone())
             })?;
             ensure!(is_2xx(&approved), "Shoal answers PeerTube's ApproveReply with 2xx, got {approved}");
+            Ok(())
+        })(),
+    );
+    // PeerTube 8 cannot send RejectReply yet (send-reply-approval.ts leaves its id
+    // undefined) but validates and routes it; one with an id must be taken too.
+    rows.check(
+        "8 (RejectReply of Shoal's comment)",
+        (|| {
+            let (sent, _) = fake
+                .send(json!({ "kind": "reject_reply", "object": stored["id"], "in_reply_to": fake.video_url,
+                                          "inbox": node.url("/accounts/root/inbox") }))?;
+            ensure!((200..300).contains(&sent.status), "RejectReply: {} {}", sent.status, sent.body);
             Ok(())
         })(),
     );
@@ -354,8 +367,8 @@ fn peertube_follows_shoal_gets_accepted_at_its_own_inbox_and_takes_shoals_videos
     rows.finish()
 }
 
-/// Rows 7 (comment, reply to a reply, like, dislike, their undos, View, Delete sent by
-/// PeerTube on Shoal's video) and 8 (ApproveReply / RejectReply accepted).
+/// Row 7: a comment, a reply to a reply, a like, a dislike, their undos, a View and a
+/// Delete sent by PeerTube on Shoal's video are applied on Shoal.
 #[test]
 fn peertube_comments_replies_rates_views_and_deletes_on_a_shoal_video_apply() -> Result<()> {
     let mut node = federating().start()?;
@@ -421,20 +434,7 @@ fn peertube_comments_replies_rates_views_and_deletes_on_a_shoal_video_apply() ->
         Ok((!all.iter().any(|c| c.text.contains("PeerTube comments a Shoal video"))).then_some(()))
     })?;
 
-    // Row 8: ApproveReply and RejectReply of a Shoal comment on a PeerTube video are taken (2xx).
-    let shoal_comment = node.url(&format!("/videos/watch/{}/comments/{comment_id}", upload.uuid));
-    let mut refused = Vec::new();
-    for kind in ["approve_reply", "reject_reply"] {
-        let cmd = json!({ "kind": kind, "object": shoal_comment, "in_reply_to": fake.video_url,
-                          "inbox": node.url("/accounts/root/inbox") });
-        let (sent, _) = fake.send(cmd)?;
-        if !(200..300).contains(&sent.status) {
-            refused.push(format!("{kind}: {} {}", sent.status, sent.body));
-        }
-    }
-    node.assert_alive()?;
-    ensure!(refused.is_empty(), "row 8: PeerTube 8's reply approvals refused:\n{}", refused.join("\n"));
-    Ok(())
+    node.assert_alive()
 }
 
 fn note_id_of(fake: &FakePeerTube, text: &str) -> Result<String> {
