@@ -413,6 +413,15 @@ fn peertube_comments_replies_rates_views_and_deletes_on_a_shoal_video_apply() ->
         wait_ratings(&admin, &upload.uuid, want)?;
     }
 
+    // What this test-mode PeerTube really sends: no @context (its JSON-LD signing fails
+    // without network; fixtures/peertube-8.0.0/sent_by_peertube.json).
+    let (sent, answer) = fake.send(json!({ "kind": "like", "object": video_url, "bare": true }))?;
+    assert_eq!(sent.status, 202, "Like without @context: {answer:#}");
+    wait_ratings(&admin, &upload.uuid, (1, 0))?;
+    let (sent, answer) = fake.send(json!({ "kind": "undo", "activity_id": sent.id(), "bare": true }))?;
+    assert_eq!(sent.status, 202, "Undo without @context: {answer:#}");
+    wait_ratings(&admin, &upload.uuid, (0, 0))?;
+
     // A View (and a viewer counter, PeerTube's viewer protocol v2) count on Shoal.
     let (sent, answer) = fake.send(json!({ "kind": "view", "object": video_url }))?;
     assert_eq!(sent.status, 202, "View: {answer:#}");
