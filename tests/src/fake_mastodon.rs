@@ -93,8 +93,7 @@ impl FakeMastodon {
 
     /// Inbox POSTs refused in PeerTube 8.0 mode (path, scheme, status, body).
     pub fn refused(&self) -> Result<Vec<Value>> {
-        let resp = self.http.get(format!("{}/_control/received", self.base)).send().context("received")?;
-        let all: Value = resp.json().context("received JSON")?;
+        let all = self.proc.get("received")?;
         Ok(all["refused"].as_array().cloned().unwrap_or_default())
     }
 
