@@ -13,11 +13,13 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 
+use shoal_tests::client::{json_ok, UploadForm};
 use shoal_tests::fake_peertube::{deliveries, follow_of, refused_by_peertube, summarize, FakePeerTube, Rows};
 use shoal_tests::federation::{
     all_comments, ap_get, comment, federating, follow_instance, follow_state, followers_count, host_of, rate, ratings,
-    unfollow_instance, upload_tiny, wait_for, AP_ACCEPT,
+    unfollow_instance, upload_tiny, wait_for, AP_ACCEPT, PUBLISH_TIMEOUT,
 };
+use shoal_tests::media::write_y4m;
 use shoal_tests::{ApiClient, Result, TestNode};
 
 /// Longest a step on the fake or on Shoal may take here.
@@ -287,6 +289,46 @@ fn peertube_follows_shoal_gets_accepted_at_its_own_inbox_and_takes_shoals_videos
             })(),
         );
     }
+
+    // PeerTube refuses a whole Video whose `content` is under 3 characters (videos.ts,
+    // isRemoteVideoContentValid); its own API refuses such a description at upload.
+    rows.check(
+        "6 (a video with a 2-character description)",
+        (|| {
+            let file = node.scratch().join("short-description.y4m");
+            write_y4m(&file, 160, 120, 10, 10)?;
+            let channel = admin.default_channel_id()?;
+            let resp = admin.upload_raw(&UploadForm {
+                file: Some(&file),
+                name: Some("a short description"),
+                channel_id: Some(channel.to_string()),
+                privacy: Some("1"),
+                description: Some("ok"),
+            })?;
+            if resp.status().is_client_error() {
+                return Ok(()); // refused at upload, as PeerTube's API refuses it
+            }
+            let body = json_ok(resp, "upload")?;
+            let uuid = body["video"]["uuid"].as_str().ok_or_else(|| anyhow!("no uuid in {body}"))?.to_string();
+            admin.wait_published(&uuid, 1, PUBLISH_TIMEOUT)?;
+            let url = node.url(&format!("/videos/watch/{uuid}"));
+            let video = fake.wait(STEP, "the video fetched by PeerTube, or its Create dropped", |s| {
+                let dropped = deliveries(s).into_iter().find(|d| {
+                    d["activity"]["object"]["id"] == url.as_str()
+                        && d["outcome"].as_str().is_some_and(|o| o.contains("dropped"))
+                });
+                if let Some(d) = dropped {
+                    return Some(
+                        json!({ "ok": false, "error": format!("its {} is {}", d["activity"]["type"], d["outcome"]) }),
+                    );
+                }
+                let v = s["remote_videos"].get(&url)?;
+                (v["ok"] == true || !v["error"].is_null()).then(|| v.clone())
+            })?;
+            ensure!(video["ok"] == true, "PeerTube refuses Shoal's video {url}: {}", video["error"]);
+            Ok(())
+        })(),
+    );
 
     // Row 9: every collection PeerTube crawls answers 200 with an OrderedCollection paged as it pages them.
     // A comment and a like, so the video's collections have items to page.
