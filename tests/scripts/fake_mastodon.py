@@ -214,42 +214,8 @@ class FakeMastodon:
     def post(self, activity, url, signer, cmd):
         """Signs (as `cmd` says) and POSTs an activity."""
         body = cmd["raw_body"].encode() if "raw_body" in cmd else json.dumps(activity).encode()
-        headers = {
-            "Date": fc.http_date(int(cmd.get("date_offset_secs", 0))),
-            "Content-Type": fc.AP_JSON,
-            "User-Agent": "http.rb/5.2.0 (Mastodon/4.3.0; +http://fake-mastodon/)",
-        }
-        sign = cmd.get("sign", "rsa-sha256")
-        if sign in ("rsa-sha256", "hs2019"):
-            headers["Digest"] = fc.digest_header(body)
-            fc.sign_cavage("POST", url, headers, signer.key_id, signer.keys.private_pem, algorithm=sign)
-        elif sign == "rfc9421":
-            fc.sign_rfc9421("POST", url, headers, body, signer.key_id, signer.keys.private)
-        elif sign != "none":
-            raise ValueError(f"unknown signing {sign!r}")
-        tamper = cmd.get("tamper")
-        if tamper == "digest":
-            tampered = fc.digest_header(body + b" ")
-            if "Digest" in headers:
-                headers["Digest"] = tampered
-            else:
-                headers["Content-Digest"] = "sha-256=:" + tampered.partition("=")[2] + ":"
-        elif tamper == "signature":
-            header = "Signature"
-            value = headers[header]
-            # Flip one base64 character inside the signature value.
-            at = value.rindex("signature=") + len('signature="') + 10 if sign != "rfc9421" else value.index(":") + 10
-            flipped = "A" if value[at] != "A" else "B"
-            headers[header] = value[:at] + flipped + value[at + 1:]
-        elif tamper:
-            raise ValueError(f"unknown tamper {tamper!r}")
-        try:
-            resp = requests.post(url, data=body, headers=headers, timeout=fc.HTTP_TIMEOUT)
-        except requests.exceptions.ConnectionError as e:
-            # e.g. the server closed the connection before reading an oversized body
-            return {"status": 0, "body": f"connection error: {e}", "activity": activity, "content_type": ""}
-        return {"status": resp.status_code, "body": resp.text, "activity": activity,
-                "content_type": resp.headers.get("Content-Type", "")}
+        result = fc.post_signed(url, body, signer, cmd, "http.rb/5.2.0 (Mastodon/4.3.0; +http://fake-mastodon/)")
+        return {**result, "activity": activity}
 
     def resolve(self, acct):
         name, _, domain = acct.removeprefix("acct:").removeprefix("@").partition("@")

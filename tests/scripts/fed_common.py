@@ -52,10 +52,11 @@ def log(*parts):
 
 
 class Keypair:
-    """An RSA-2048 key made with `cryptography`: PKCS#8 and SPKI PEMs."""
+    """An RSA key (2048 bits unless told) made with `cryptography`: PKCS#8 and SPKI PEMs."""
 
-    def __init__(self):
-        self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    def __init__(self, bits=2048):
+        self.bits = bits
+        self.private = rsa.generate_private_key(public_exponent=65537, key_size=bits)
         self.private_pem = self.private.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ).decode()
@@ -126,12 +127,12 @@ def target_of(url):
     return parts.netloc, (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def sign_cavage(method, url, headers, actor_key_id, private_pem, algorithm="rsa-sha256"):
+def sign_cavage(method, url, headers, actor_key_id, private_pem, algorithm="rsa-sha256", names=None):
     """Adds `Signature` (draft-cavage-12) with httpsig.HeaderSigner. `hs2019` is the
     same RSASSA-PKCS1-v1_5 SHA-256 signature under the newer label (httpsig 1.3
     predates the label, so it signs as rsa-sha256 and the label is swapped)."""
     host, path = target_of(url)
-    names = CAVAGE_POST_HEADERS if method.upper() == "POST" else CAVAGE_GET_HEADERS
+    names = names or (CAVAGE_POST_HEADERS if method.upper() == "POST" else CAVAGE_GET_HEADERS)
     names = [n for n in names if n in ("(request-target)", "host") or n in {k.lower() for k in headers}]
     signer = httpsig.HeaderSigner(actor_key_id, private_pem, algorithm="rsa-sha256", headers=names, sign_header="signature")
     signed = signer.sign(dict(headers), host=host, method=method.upper(), path=path)
@@ -162,6 +163,47 @@ def sign_rfc9421(method, url, headers, body, key_id, private_key):
     return message.headers
 
 
+def post_signed(url, body, signer, cmd, user_agent, cavage_headers=None, extra_headers=None):
+    """Signs `body` (bytes) as `cmd` says and POSTs it: `sign` rsa-sha256 (default) |
+    hs2019 | rfc9421 | none, `date_offset_secs`, `tamper` signature | digest.
+    `signer` has `key_id` and `keys`. Returns {status, body, content_type}."""
+    headers = {
+        "Date": http_date(int(cmd.get("date_offset_secs", 0))),
+        "Content-Type": AP_JSON,
+        "User-Agent": user_agent,
+        **(extra_headers or {}),
+    }
+    sign = cmd.get("sign", "rsa-sha256")
+    if sign in ("rsa-sha256", "hs2019"):
+        headers["Digest"] = digest_header(body)
+        sign_cavage("POST", url, headers, signer.key_id, signer.keys.private_pem, algorithm=sign, names=cavage_headers)
+    elif sign == "rfc9421":
+        sign_rfc9421("POST", url, headers, body, signer.key_id, signer.keys.private)
+    elif sign != "none":
+        raise ValueError(f"unknown signing {sign!r}")
+    tamper = cmd.get("tamper")
+    if tamper == "digest":
+        tampered = digest_header(body + b" ")
+        if "Digest" in headers:
+            headers["Digest"] = tampered
+        else:
+            headers["Content-Digest"] = "sha-256=:" + tampered.partition("=")[2] + ":"
+    elif tamper == "signature":
+        value = headers["Signature"]
+        # Flip one base64 character inside the signature value.
+        at = value.rindex("signature=") + len('signature="') + 10 if sign != "rfc9421" else value.index(":") + 10
+        flipped = "A" if value[at] != "A" else "B"
+        headers["Signature"] = value[:at] + flipped + value[at + 1:]
+    elif tamper:
+        raise ValueError(f"unknown tamper {tamper!r}")
+    try:
+        resp = requests.post(url, data=body, headers=headers, timeout=HTTP_TIMEOUT)
+    except requests.exceptions.ConnectionError as e:
+        # e.g. the server closed the connection before reading an oversized body
+        return {"status": 0, "body": f"connection error: {e}", "content_type": ""}
+    return {"status": resp.status_code, "body": resp.text, "content_type": resp.headers.get("Content-Type", "")}
+
+
 class KeyFetcher:
     """Fetches (and caches) the public key behind a keyId: the actor at the
     keyId without its fragment, `publicKey.publicKeyPem` whose `id` is the keyId."""
@@ -188,12 +230,12 @@ class KeyFetcher:
         return found
 
 
-def signed_get(url, signer=None, accept=AP_ACCEPT):
+def signed_get(url, signer=None, accept=AP_ACCEPT, user_agent="fake-mastodon (shoal tests)", names=None):
     """GET as Mastodon does it (signed with cavage when `signer` is a LocalActor).
     Returns (status, json-or-text, headers)."""
-    headers = {"Accept": accept, "Date": http_date(), "User-Agent": "fake-mastodon (shoal tests)"}
+    headers = {"Accept": accept, "Date": http_date(), "User-Agent": user_agent}
     if signer is not None:
-        sign_cavage("GET", url, headers, signer.key_id, signer.keys.private_pem)
+        sign_cavage("GET", url, headers, signer.key_id, signer.keys.private_pem, names=names)
     resp = requests.get(url, headers=headers, timeout=HTTP_TIMEOUT, allow_redirects=False)
     try:
         body = resp.json()
@@ -298,13 +340,14 @@ class FakeHost:
     hook for extra routes (`control(handler, method, path, body)` returning
     `(status, json)` or None)."""
 
-    def __init__(self, names, software="mastodon", control=None, on_delivery=None):
+    def __init__(self, names, software="mastodon", control=None, on_delivery=None, actors=None):
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True
         self.server.host = self
         port = self.server.server_address[1]
         self.base = f"http://127.0.0.1:{port}"
-        self.actors = {name: LocalActor(self.base, name) for name in names}
+        # `actors(base)` makes other actor kinds (with id, name, key_id, keys, inbox, document()).
+        self.actors = actors(self.base) if actors else {name: LocalActor(self.base, name) for name in names}
         self.objects = {}
         self.deliveries, self.requests = [], []
         # PeerTube 8.0 mode: inbox POSTs signed RFC 9421 get 403 (it parses draft-cavage
@@ -331,7 +374,7 @@ class FakeHost:
             self.objects[doc["id"]] = doc
 
     def document_at(self, url):
-        url = url.split("#", 1)[0]
+        url = url.split("#", 1)[0].split("?", 1)[0]
         for actor in self.actors.values():
             if url == actor.id:
                 return actor.document()
@@ -389,6 +432,21 @@ class FakeHost:
         if self.on_delivery is not None:
             self.on_delivery(entry)
 
+    def inbox_paths(self):
+        return {"/inbox"} | {urllib.parse.urlsplit(a.inbox).path for a in self.actors.values()}
+
+    def receive(self, handler, path, headers, body):
+        """An inbox POST: records it, answers 202, then verifies its signature. A
+        subclass may verify first and answer otherwise (see fake_peertube.py)."""
+        if self.refuse_rfc9421 and "signature-input" in {k.lower() for k in headers}:
+            with self.lock:
+                self.refused.append({"path": path, "scheme": "rfc9421", "status": 403, "body": body.decode(
+                    "utf-8", "replace"), "at": time.time()})
+            return handler._reply(403, {"status": 403, "detail": "ActivityPub signature could not be checked"})
+        entry = self.record_delivery(path, headers, body)
+        handler._reply(202, b"", "text/plain")
+        self.verify_delivery(entry, body)
+
     def snapshot(self):
         with self.lock:
             return [dict(d) for d in self.deliveries], list(self.requests)
@@ -435,7 +493,7 @@ class _Handler(BaseHTTPRequestHandler):
         info = host.nodeinfo(parts.path)
         if info is not None:
             return self._reply(200, info)
-        doc = host.document_at(host.base + parts.path)
+        doc = host.document_at(host.base + parts.path + (f"?{parts.query}" if parts.query else ""))
         if doc is None:
             return self._reply(404, {"error": "Record not found"})
         return self._reply(200, doc, AP_JSON + "; charset=utf-8")
@@ -448,14 +506,6 @@ class _Handler(BaseHTTPRequestHandler):
             answer = host.control(self, "POST", parts.path, body)
             if answer is not None:
                 return self._reply(*answer)
-        inboxes = {"/inbox"} | {urllib.parse.urlsplit(a.inbox).path for a in host.actors.values()}
-        if parts.path not in inboxes:
+        if parts.path not in host.inbox_paths():
             return self._reply(404, {"error": "not found"})
-        if host.refuse_rfc9421 and "signature-input" in {k.lower() for k in self.headers.keys()}:
-            with host.lock:
-                host.refused.append({"path": self.path, "scheme": "rfc9421", "status": 403, "body": body.decode(
-                    "utf-8", "replace"), "at": time.time()})
-            return self._reply(403, {"status": 403, "detail": "ActivityPub signature could not be checked"})
-        entry = host.record_delivery(self.path, {k: v for k, v in self.headers.items()}, body)
-        self._reply(202, b"", "text/plain")
-        host.verify_delivery(entry, body)
+        host.receive(self, self.path, {k: v for k, v in self.headers.items()}, body)

@@ -4,28 +4,20 @@
 //! them. The test drives it over its `/_control/` HTTP routes; the process is
 //! killed on drop and its log tail printed (shown for failing tests).
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::Result;
 use serde_json::{json, Value};
-use std::fs::File;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::fake_host::FakeProcess;
 use crate::federation::wait_for;
-use crate::tools::{tests_dir, venv_python};
 
 /// A running fake Mastodon.
 pub struct FakeMastodon {
-    child: Option<Child>,
+    proc: FakeProcess,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     /// `127.0.0.1:PORT`.
     pub host: String,
-    http: reqwest::blocking::Client,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
 }
 
 /// What `/_control/send` reports: Shoal's answer and the activity sent.
@@ -42,45 +34,23 @@ impl Sent {
     pub fn id(&self) -> String {
         self.activity["id"].as_str().unwrap_or_default().to_string()
     }
+
+    /// From a control answer's `status`, `body`, `content_type` and `activity`.
+    pub fn from_answer(answer: &Value) -> Sent {
+        Sent {
+            status: answer["status"].as_u64().unwrap_or(0) as u16,
+            body: answer["body"].as_str().unwrap_or_default().to_string(),
+            content_type: answer["content_type"].as_str().unwrap_or_default().to_string(),
+            activity: answer["activity"].clone(),
+        }
+    }
 }
 
 impl FakeMastodon {
     /// Starts it with these account names (e.g. `["alice", "bob"]`).
     pub fn start(accounts: &[&str]) -> Result<FakeMastodon> {
-        let dir = tempfile::Builder::new().prefix("fake-mastodon-").tempdir().context("temp dir")?;
-        let log = dir.path().join("fake-mastodon.log");
-        let mut child = Command::new(venv_python()?)
-            .arg(tests_dir().join("scripts/fake_mastodon.py"))
-            .args(accounts)
-            .current_dir(tests_dir().join("scripts"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(File::create(&log).context("creating fake Mastodon log")?))
-            .spawn()
-            .context("starting tests/scripts/fake_mastodon.py")?;
-        let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout pipe"))?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let mut fake = FakeMastodon {
-            child: Some(child),
-            base: String::new(),
-            host: String::new(),
-            http: reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build()?,
-            log,
-            _dir: dir,
-        };
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .map_err(|_| anyhow!("fake_mastodon.py printed no ready line within 30 s\n{}", fake.log_tail()))?;
-        let ready: Value = serde_json::from_str(line.trim())
-            .with_context(|| format!("fake_mastodon.py ready line is not JSON: {line:?}\n{}", fake.log_tail()))?;
-        fake.base = ready["base"].as_str().ok_or_else(|| anyhow!("no base in {ready}"))?.to_string();
-        fake.host = ready["host"].as_str().ok_or_else(|| anyhow!("no host in {ready}"))?.to_string();
-        Ok(fake)
+        let proc = FakeProcess::start("fake_mastodon.py", accounts, "fake Mastodon")?;
+        Ok(FakeMastodon { base: proc.base.clone(), host: proc.host.clone(), proc })
     }
 
     /// An account's actor id, `{base}/users/{name}`.
@@ -90,18 +60,7 @@ impl FakeMastodon {
 
     /// POSTs a control command; the answer must be 200 JSON.
     pub fn control(&self, route: &str, body: &Value) -> Result<Value> {
-        let resp = self
-            .http
-            .post(format!("{}/_control/{route}", self.base))
-            .json(body)
-            .send()
-            .with_context(|| format!("fake Mastodon /_control/{route}"))?;
-        let status = resp.status();
-        let text = resp.text().unwrap_or_default();
-        if !status.is_success() {
-            bail!("fake Mastodon /_control/{route}: {status}: {text}\n{}", self.log_tail());
-        }
-        serde_json::from_str(&text).with_context(|| format!("control answer is not JSON: {text}"))
+        self.proc.control(route, body)
     }
 
     /// WebFinger of `acct` then a signed GET of its `self` link.
@@ -117,33 +76,24 @@ impl FakeMastodon {
 
     /// Builds, signs and POSTs an activity (see the script's docs for `cmd`).
     pub fn send(&self, cmd: Value) -> Result<Sent> {
-        let answer = self.control("send", &cmd)?;
-        Ok(Sent {
-            status: answer["status"].as_u64().unwrap_or(0) as u16,
-            body: answer["body"].as_str().unwrap_or_default().to_string(),
-            content_type: answer["content_type"].as_str().unwrap_or_default().to_string(),
-            activity: answer["activity"].clone(),
-        })
+        Ok(Sent::from_answer(&self.control("send", &cmd)?))
     }
 
     /// Every inbox delivery received so far (headers, body, activity, verification).
     pub fn deliveries(&self) -> Result<Vec<Value>> {
-        let resp = self.http.get(format!("{}/_control/received", self.base)).send().context("received")?;
-        let all: Value = resp.json().context("received JSON")?;
+        let all = self.proc.get("received")?;
         Ok(all["deliveries"].as_array().cloned().unwrap_or_default())
     }
 
     /// Every GET the fake host served (method, path, signed).
     pub fn requests(&self) -> Result<Vec<Value>> {
-        let resp = self.http.get(format!("{}/_control/received", self.base)).send().context("received")?;
-        let all: Value = resp.json().context("received JSON")?;
+        let all = self.proc.get("received")?;
         Ok(all["requests"].as_array().cloned().unwrap_or_default())
     }
 
     /// Inbox POSTs refused in PeerTube 8.0 mode (path, scheme, status, body).
     pub fn refused(&self) -> Result<Vec<Value>> {
-        let resp = self.http.get(format!("{}/_control/received", self.base)).send().context("received")?;
-        let all: Value = resp.json().context("received JSON")?;
+        let all = self.proc.get("received")?;
         Ok(all["refused"].as_array().cloned().unwrap_or_default())
     }
 
@@ -172,9 +122,7 @@ impl FakeMastodon {
 
     /// The last lines of the script's log.
     pub fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        format!("--- fake Mastodon log ---\n{}", lines[lines.len().saturating_sub(60)..].join("\n"))
+        self.proc.log_tail()
     }
 }
 
@@ -186,14 +134,4 @@ pub fn summarize(deliveries: &[Value]) -> String {
 /// The id of an activity's `object`, whether inlined or a bare id.
 pub fn object_id(activity: &Value) -> Option<&str> {
     activity["object"].as_str().or_else(|| activity["object"]["id"].as_str())
-}
-
-impl Drop for FakeMastodon {
-    fn drop(&mut self) {
-        eprintln!("{}", self.log_tail());
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
 }

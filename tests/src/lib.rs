@@ -6,7 +6,8 @@
 //! in Chromium there ([`browser`]), beside the reference WebTorrent stack
 //! ([`reference_stack`]); nodes that federate ([`federation`]) and a fake
 //! Mastodon host signing and verifying with independent Python libraries
-//! ([`fake_mastodon`]).
+//! ([`fake_mastodon`]) and a fake PeerTube 8.0 ([`fake_peertube`]), both child
+//! processes run by [`fake_host`].
 //!
 //! The tests need the release `shoal` binary (`cargo build --release
 //! --workspace --all-targets`, done by `scripts/test.sh`) and the tools that
@@ -14,7 +15,9 @@
 
 pub mod browser;
 pub mod client;
+pub mod fake_host;
 pub mod fake_mastodon;
+pub mod fake_peertube;
 pub mod federation;
 pub mod media;
 pub mod netns;
