@@ -337,6 +337,10 @@ pub struct FederationConfig {
     /// (a 401/403 to an RFC 9421 POST, or NodeInfo of PeerTube up to 8.x) is sent cavage
     /// (see `federation::host_schemes`).
     pub signature_scheme: SignatureScheme,
+    /// Smallest RSA key of a remote actor whose signatures are verified, in bits: 1024
+    /// (default: PeerTube in test mode makes 1024-bit keys; Mastodon and PeerTube accept
+    /// them) or up to 4096 to refuse weaker keys.
+    pub min_remote_key_bits: usize,
 }
 
 /// `federation.signature_scheme`.
@@ -376,6 +380,7 @@ impl Default for FederationConfig {
             inbox_requests_per_host_per_minute: 1200,
             max_reply_depth: 10,
             signature_scheme: SignatureScheme::Cavage,
+            min_remote_key_bits: 1024,
         }
     }
 }

@@ -278,6 +278,10 @@ fn validate(config: &NodeConfig) -> Result<()> {
     if config.transcoding.concurrency == 0 || config.transcoding.max_attempts == 0 {
         bail!("transcoding.concurrency and transcoding.max_attempts must be at least 1");
     }
+    let key_bits = config.federation.min_remote_key_bits;
+    if !(1024..=4096).contains(&key_bits) {
+        bail!("federation.min_remote_key_bits must be 1024..=4096, got {key_bits}");
+    }
     let redundancy = &config.redundancy;
     if redundancy.replicas == 0 || redundancy.replicas_max < redundancy.replicas {
         bail!(

@@ -171,6 +171,13 @@ const DOCS: &[KeyDoc] = &[
       shoal_federation_signature_fallbacks_total.",
         None,
     ),
+    (
+        "federation",
+        "min_remote_key_bits",
+        "Smallest RSA key of a remote actor whose signatures are verified, in bits (1024 to 4096). 1024 lets\n\
+      PeerTube instances in test mode (1024-bit keys) federate; 2048 refuses them.",
+        None,
+    ),
     ("redundancy", "enabled", "Join a federation of cooperating redundancy nodes over libp2p (QUIC).", None),
     ("redundancy", "listen", "QUIC multiaddr of the libp2p endpoint, e.g. /ip4/0.0.0.0/udp/4001/quic-v1 (port 0: any free one).", None),
     ("redundancy", "peers", "Bootstrap members: multiaddrs ending in /p2p/<peer id>.", None),

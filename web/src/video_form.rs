@@ -134,10 +134,12 @@ impl VideoForm {
         };
         let description = match self.description.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(d) if d.chars().count() > 10_000 => {
+            // PeerTube's bounds (VIDEOS.DESCRIPTION: 3..=10000); PeerTube also refuses a
+            // remote video whose description is shorter.
+            Some(d) if !(3..=10_000).contains(&d.chars().count()) => {
                 return Err(ApiError::invalid_param(
                     "description",
-                    "Should have a description of at most 10000 characters",
+                    "Should have a description between 3 and 10000 characters long",
                 ))
             }
             Some(d) => Some(d.to_owned()),

@@ -46,13 +46,14 @@ pub async fn receive(ctx: &Ctx, request: InboxRequest<'_>) -> Result<(), ApServi
     let mut actor = super::remote_actors::by_key_id(ctx, signed.key_id(), false)
         .await
         .map_err(|e| ApServiceError::Signature(format!("cannot get key {}: {e}", signed.key_id())))?;
-    let mut verified = verify_with(&actor.public_key_pem, &signed, request.body, now, &policy);
+    let min_bits = ctx.config.federation.min_remote_key_bits;
+    let mut verified = verify_with(&actor.public_key_pem, min_bits, &signed, request.body, now, &policy);
     if matches!(verified, Err(ApServiceError::Signature(_))) && ctx.refetch_allowed(&actor.id) {
         // The key may have been rotated since it was cached: fetch it once more.
         actor = super::remote_actors::by_key_id(ctx, signed.key_id(), true)
             .await
             .map_err(|e| ApServiceError::Signature(format!("cannot get key {}: {e}", signed.key_id())))?;
-        verified = verify_with(&actor.public_key_pem, &signed, request.body, now, &policy);
+        verified = verify_with(&actor.public_key_pem, min_bits, &signed, request.body, now, &policy);
     }
     verified?;
     let activity = match Activity::parse(request.body) {
@@ -79,12 +80,14 @@ pub async fn receive(ctx: &Ctx, request: InboxRequest<'_>) -> Result<(), ApServi
 
 fn verify_with(
     pem: &str,
+    min_bits: usize,
     signed: &http_signatures::SignedRequest,
     body: &[u8],
     now: u64,
     policy: &VerifyPolicy,
 ) -> Result<(), ApServiceError> {
-    let key = PublicKey::from_pem(pem).map_err(|e| ApServiceError::Signature(format!("unusable public key: {e}")))?;
+    let key = PublicKey::from_pem_min_bits(pem, min_bits)
+        .map_err(|e| ApServiceError::Signature(format!("unusable public key: {e}")))?;
     signed.verify(&key, Some(body), now, policy).map(|_| ()).map_err(signature_error)
 }
 

@@ -161,7 +161,8 @@ impl VideoObject {
             "originallyPublishedAt": null,
             "updated": self.updated,
             "mediaType": "text/markdown",
-            "content": self.description,
+            // PeerTube refuses a whole video whose content is under 3 characters.
+            "content": self.description.as_deref().filter(|d| d.chars().count() >= 3),
             "support": null,
             "subtitleLanguage": [],
             "icon": self.thumbnail.iter().map(|(url, w, h)| json!({

@@ -62,7 +62,7 @@ impl PrivateKey {
 
     /// The public half, ready to verify.
     pub fn public_key(&self) -> Result<PublicKey, KeyError> {
-        PublicKey::from_der(self.inner.public_key().as_ref())
+        PublicKey::from_der(self.inner.public_key().as_ref(), MIN_RSA_BITS)
     }
 
     /// Signs `msg` with RSASSA-PKCS1-v1_5 over SHA-256.
@@ -75,8 +75,11 @@ impl PrivateKey {
     }
 }
 
-/// Smallest RSA modulus accepted from a remote actor, in bits.
+/// Smallest RSA modulus [`PublicKey::from_pem`] accepts, in bits.
 const MIN_RSA_BITS: usize = 2048;
+/// Smallest RSA modulus any remote key may have, in bits: PeerTube in test mode makes
+/// 1024-bit actor keys (its `PRIVATE_RSA_KEY_SIZE`), and Mastodon and PeerTube verify them.
+pub const MIN_LEGACY_RSA_BITS: usize = 1024;
 /// Largest RSA modulus accepted, in bits (bounds the cost of one verification).
 const MAX_RSA_BITS: usize = 8192;
 
@@ -93,23 +96,35 @@ impl fmt::Debug for PublicKey {
 }
 
 impl PublicKey {
-    /// Loads a `BEGIN PUBLIC KEY` (SPKI) or `BEGIN RSA PUBLIC KEY` (PKCS#1) PEM block.
+    /// Loads a `BEGIN PUBLIC KEY` (SPKI) or `BEGIN RSA PUBLIC KEY` (PKCS#1) PEM block of
+    /// 2048 to 8192 bits.
     pub fn from_pem(text: &str) -> Result<PublicKey, KeyError> {
+        PublicKey::from_pem_min_bits(text, MIN_RSA_BITS)
+    }
+
+    /// [`PublicKey::from_pem`] accepting keys from `min_bits` (at least
+    /// [`MIN_LEGACY_RSA_BITS`]; a smaller value counts as that) up to 8192 bits.
+    pub fn from_pem_min_bits(text: &str, min_bits: usize) -> Result<PublicKey, KeyError> {
         let (label, der) = pem::decode(text)?;
         match label.as_str() {
-            "PUBLIC KEY" | "RSA PUBLIC KEY" => PublicKey::from_der(&der),
+            "PUBLIC KEY" | "RSA PUBLIC KEY" => PublicKey::from_der(&der, min_bits.max(MIN_LEGACY_RSA_BITS)),
             _ => Err(KeyError::UnexpectedLabel(label)),
         }
     }
 
-    /// Loads SPKI or PKCS#1 DER; keys under 2048 bits are rejected.
-    fn from_der(der: &[u8]) -> Result<PublicKey, KeyError> {
+    /// Loads SPKI or PKCS#1 DER; keys under `min_bits` or over 8192 bits are rejected.
+    fn from_der(der: &[u8], min_bits: usize) -> Result<PublicKey, KeyError> {
         let bits =
             aws_lc_rs::rsa::PublicKey::from_der(der).map_err(|e| KeyError::Rejected(e.to_string()))?.modulus_len() * 8;
-        if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
-            return Err(KeyError::Rejected(format!("RSA-{bits} key, need 2048 to 8192 bits")));
+        if !(min_bits..=MAX_RSA_BITS).contains(&bits) {
+            return Err(KeyError::Rejected(format!("RSA-{bits} key, need {min_bits} to {MAX_RSA_BITS} bits")));
         }
-        Self::from_der_with(&signature::RSA_PKCS1_2048_8192_SHA256, der)
+        let algorithm = if bits >= 2048 {
+            &signature::RSA_PKCS1_2048_8192_SHA256
+        } else {
+            &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
+        };
+        Self::from_der_with(algorithm, der)
     }
 
     fn from_der_with(algorithm: &'static signature::RsaParameters, der: &[u8]) -> Result<PublicKey, KeyError> {
@@ -173,6 +188,9 @@ mod tests {
         let draft_test_key = "-----BEGIN PUBLIC KEY-----\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDCFENGw33yGihy92pDjZQhl0C3\n6rPJj+CvfSC8+q28hxA161QFNUd13wuCTUcq0Qd2qsBe/2hFyc2DCJJg0h1L78+6\nZ4UMR7EOcpfdUE9Hf3m/hs+FUR45uBJeDK1HSFHD8bHKD6kv8FPGfJTotc+2xjJw\noYi+1hqp1fIekaxsyQIDAQAB\n-----END PUBLIC KEY-----\n";
         assert!(matches!(PublicKey::from_pem(draft_test_key), Err(KeyError::Rejected(_))));
         assert!(PublicKey::from_pem_legacy_1024(draft_test_key).is_ok());
+        assert!(PublicKey::from_pem_min_bits(draft_test_key, 1024).is_ok(), "PeerTube test-mode keys, when allowed");
+        assert!(PublicKey::from_pem_min_bits(draft_test_key, 0).is_ok(), "0 counts as 1024");
+        assert!(matches!(PublicKey::from_pem_min_bits(draft_test_key, 2048), Err(KeyError::Rejected(_))));
         let cert = draft_test_key.replace("PUBLIC KEY", "CERTIFICATE");
         assert!(matches!(PublicKey::from_pem(&cert), Err(KeyError::UnexpectedLabel(_))));
     }
