@@ -81,6 +81,11 @@ pub fn web_seed_url(public_url: &str, filename: &str) -> String {
     format!("{}/static/web-videos/{filename}", public_url.trim_end_matches('/'))
 }
 
+/// Where a file's `.torrent` is served (the magnet's `xs`, the Video object's torrent link).
+pub fn torrent_url(public_url: &str, torrent_filename: &str) -> String {
+    format!("{}/lazy-static/torrents/{torrent_filename}", public_url.trim_end_matches('/'))
+}
+
 /// Hashes the file, writes `{media_dir}/{torrent_filename}` atomically and builds the magnet.
 pub fn write_torrent(req: &TorrentRequest) -> Result<TorrentArtifacts, TorrentFileError> {
     let io = |action: &'static str, path: &Path| {
@@ -138,6 +143,7 @@ pub fn write_torrent(req: &TorrentRequest) -> Result<TorrentArtifacts, TorrentFi
         display_name: Some(req.display_name.to_string()),
         trackers: vec![announce, ws],
         web_seeds: vec![seed],
+        exact_sources: vec![torrent_url(req.public_url, req.torrent_filename)],
     };
     Ok(TorrentArtifacts { info_hash_hex: hex::encode(info_hash), magnet_uri: magnet.to_uri(), metainfo })
 }

@@ -1,10 +1,12 @@
-//! Magnet URIs (BEP 9 `xt=urn:btih:`, with BEP 19 `ws` web seeds): building and parsing.
+//! Magnet URIs (BEP 9 `xt=urn:btih:`, with BEP 19 `ws` web seeds and `xs` exact sources):
+//! building and parsing.
 //!
 //! [`MagnetLink::to_uri`] writes `magnet:?xt=urn:btih:<40 lowercase hex>` then `dn`, every
-//! `tr` and every `ws`, percent-encoding everything but RFC 3986 unreserved characters.
+//! `xs`, every `tr` and every `ws`, percent-encoding everything but RFC 3986 unreserved
+//! characters. PeerTube takes a remote file's `.torrent` URL from its magnet's `xs`.
 //! [`MagnetLink::parse`] accepts the hex or the 32-character base32 form of the info-hash,
-//! repeated `tr`/`ws`, parameters in any order, and ignores parameters it does not know
-//! (`xl`, `xs`, `as`, `so`, a v2 `xt=urn:btmh:` ...). As in common clients (webtorrent's
+//! repeated `xs`/`tr`/`ws`, parameters in any order, and ignores parameters it does not
+//! know (`xl`, `as`, `so`, a v2 `xt=urn:btmh:` ...). As in common clients (webtorrent's
 //! `magnet-uri`), `+` means a space in `dn` only.
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -25,6 +27,8 @@ pub struct MagnetLink {
     pub trackers: Vec<String>,
     /// Web seed URLs (`ws`, repeatable), in order.
     pub web_seeds: Vec<String>,
+    /// Exact sources (`xs`, repeatable): where the `.torrent` file itself is.
+    pub exact_sources: Vec<String>,
 }
 
 /// Why a string is not a usable magnet link.
@@ -59,6 +63,7 @@ impl MagnetLink {
             display_name: Some(metainfo.info.name.clone()),
             trackers: metainfo.trackers(),
             web_seeds: metainfo.url_list.clone(),
+            exact_sources: Vec::new(),
         }
     }
 
@@ -73,6 +78,9 @@ impl MagnetLink {
         };
         if let Some(name) = &self.display_name {
             push("dn", name);
+        }
+        for source in &self.exact_sources {
+            push("xs", source);
         }
         for tracker in &self.trackers {
             push("tr", tracker);
@@ -91,8 +99,13 @@ impl MagnetLink {
             .and_then(|_| uri.get(8..))
             .ok_or(MagnetError::NotMagnet)?;
         let query = query.split('#').next().unwrap_or_default();
-        let mut link =
-            MagnetLink { info_hash: [0; 20], display_name: None, trackers: Vec::new(), web_seeds: Vec::new() };
+        let mut link = MagnetLink {
+            info_hash: [0; 20],
+            display_name: None,
+            trackers: Vec::new(),
+            web_seeds: Vec::new(),
+            exact_sources: Vec::new(),
+        };
         let mut have_hash = false;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
@@ -110,6 +123,7 @@ impl MagnetLink {
                 }
                 "tr" => link.trackers.push(decode(raw, key)?),
                 "ws" => link.web_seeds.push(decode(raw, key)?),
+                "xs" => link.exact_sources.push(decode(raw, key)?),
                 _ => {}
             }
         }
@@ -179,11 +193,13 @@ mod tests {
                 "ws://127.0.0.1:9000/tracker/socket".into(),
             ],
             web_seeds: vec!["http://127.0.0.1:9000/static/web-videos/a b+c.mp4".into()],
+            exact_sources: vec!["http://127.0.0.1:9000/lazy-static/torrents/a.torrent".into()],
         };
         let uri = link.to_uri();
         assert_eq!(
             uri,
             "magnet:?xt=urn:btih:c9e15763f722f23e98a29decdfae341b98d53056&dn=My%20video%20720p.mp4\
+             &xs=http%3A%2F%2F127.0.0.1%3A9000%2Flazy-static%2Ftorrents%2Fa.torrent\
              &tr=http%3A%2F%2F127.0.0.1%3A9000%2Ftracker%2Fannounce&tr=ws%3A%2F%2F127.0.0.1%3A9000%2Ftracker%2Fsocket\
              &ws=http%3A%2F%2F127.0.0.1%3A9000%2Fstatic%2Fweb-videos%2Fa%20b%2Bc.mp4"
         );

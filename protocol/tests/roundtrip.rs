@@ -39,8 +39,9 @@ proptest! {
         display_name in proptest::option::of(any::<String>()),
         trackers in proptest::collection::vec(any::<String>(), 0..4),
         web_seeds in proptest::collection::vec(any::<String>(), 0..4),
+        exact_sources in proptest::collection::vec(any::<String>(), 0..2),
     ) {
-        let link = MagnetLink { info_hash, display_name, trackers, web_seeds };
+        let link = MagnetLink { info_hash, display_name, trackers, web_seeds, exact_sources };
         let uri = link.to_uri();
         prop_assert!(uri.is_ascii());
         prop_assert_eq!(MagnetLink::parse(&uri), Ok(link));

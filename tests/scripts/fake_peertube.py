@@ -466,6 +466,7 @@ class FakePeerTube(Sender):
         record.update({"ok": True, "error": None, "name": body["name"], "uuid": body["uuid"], "channel": channel["id"],
                        "account": next(o["id"] for o in owners if o.get("type") == "Person"),
                        "playable_urls": len(pv.playable_urls(body)), "comments_policy": pv.comments_policy(body),
+                       "torrent_urls": pv.torrent_urls(body),
                        "object": body})
         for name in ("likes", "dislikes", "shares", "comments"):
             if body.get(name):

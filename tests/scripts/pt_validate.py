@@ -269,9 +269,24 @@ def playable_urls(obj):
 
 
 def comments_policy(obj):
-    """The policy PeerTube stores: commentsPolicy if valid, else 3 (DISABLED)."""
+    """The policy PeerTube stores: commentsPolicy if valid, else 2 (DISABLED)."""
     value = obj.get("commentsPolicy")
-    return value if value in COMMENTS_POLICIES else 3
+    return value if value in COMMENTS_POLICIES else 2
+
+
+def torrent_urls(obj):
+    """The `.torrent` URL PeerTube keeps for each playable file: the `xs` of the magnet
+    link of the same height (getTorrentRelatedInfo in object-to-model-attributes.ts);
+    None where the magnet has no `xs`."""
+    from urllib.parse import parse_qs, urlsplit
+    urls = [u for u in obj.get("url") or [] if isinstance(u, dict)]
+    out = []
+    files = [u for u in playable_urls(obj) if str(u.get("mediaType")).startswith(("video/", "audio/"))]
+    for f in files:
+        magnet = next((u for u in urls if u.get("mediaType") == AP_MAGNET and u.get("height") == f.get("height")), None)
+        xs = parse_qs(urlsplit(magnet["href"]).query).get("xs") if magnet else None
+        out.append(xs[0] if xs else None)
+    return out
 
 
 def actor(obj):

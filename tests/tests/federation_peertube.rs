@@ -285,6 +285,12 @@ fn peertube_follows_shoal_gets_accepted_at_its_own_inbox_and_takes_shoals_videos
                     "{video:#}"
                 );
                 ensure!(video["comments_policy"] == 1, "comments enabled as PeerTube reads commentsPolicy: {video:#}");
+                let torrents = video["torrent_urls"].as_array().cloned().unwrap_or_default();
+                ensure!(
+                    !torrents.is_empty()
+                        && torrents.iter().all(|t| t.as_str().is_some_and(|t| t.ends_with(".torrent"))),
+                    "PeerTube finds each file's .torrent in its magnet's xs: {torrents:?}"
+                );
                 Ok(())
             })(),
         );

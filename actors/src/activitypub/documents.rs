@@ -103,7 +103,7 @@ pub fn video_object(ctx: &Ctx, video: &VideoRecord) -> Result<VideoObject, ApSer
         .map(|f| VideoFileLinks {
             media_type: if f.filename.ends_with(".webm") { "video/webm" } else { "video/mp4" }.into(),
             url: format!("{base}/static/web-videos/{}", f.filename),
-            torrent_url: format!("{base}/lazy-static/torrents/{}", f.torrent_filename),
+            torrent_url: crate::torrent_file::torrent_url(base, &f.torrent_filename),
             magnet_uri: f.magnet_uri.clone(),
             width: f.width,
             height: f.height,
