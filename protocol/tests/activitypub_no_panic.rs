@@ -3,10 +3,11 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use shoal_protocol::activitypub::activity::ActivityKind;
 use shoal_protocol::activitypub::actor::RemoteActor;
 use shoal_protocol::activitypub::note::{html_to_text, RemoteNote};
 use shoal_protocol::activitypub::video::{parse_duration, RemoteVideo};
-use shoal_protocol::activitypub::{accept_prefers_activity, host_of, webfinger, Activity, ObjectRef};
+use shoal_protocol::activitypub::{accept_prefers_activity, host_of, nodeinfo, webfinger, Activity, ObjectRef};
 
 /// JSON values built from ActivityPub-looking pieces: the parsers' deep paths.
 fn ap_json() -> impl Strategy<Value = Value> {
@@ -20,8 +21,23 @@ fn ap_json() -> impl Strategy<Value = Value> {
         "",
     ]);
     let types = prop::sample::select(vec![
-        "Follow", "Accept", "Undo", "Create", "Update", "Delete", "Like", "View", "Announce", "Note", "Video",
-        "Person", "Group", "Move", "",
+        "Follow",
+        "Accept",
+        "Undo",
+        "Create",
+        "Update",
+        "Delete",
+        "Like",
+        "View",
+        "Announce",
+        "Note",
+        "Video",
+        "Person",
+        "Group",
+        "Move",
+        "ApproveReply",
+        "RejectReply",
+        "",
     ]);
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -52,6 +68,13 @@ fn ap_json() -> impl Strategy<Value = Value> {
         "duration",
         "endpoints",
         "sharedInbox",
+        "commentsPolicy",
+        "commentsEnabled",
+        "expires",
+        "links",
+        "rel",
+        "software",
+        "version",
     ]);
     let tree = leaf.prop_recursive(4, 48, 6, move |inner| {
         prop_oneof![
@@ -86,7 +109,14 @@ proptest! {
             if let ObjectRef::Embedded(_) = activity.object {
                 prop_assert!(activity.object.id().is_some());
             }
+            if matches!(activity.kind, ActivityKind::ApproveReply | ActivityKind::RejectReply) {
+                // PeerTube's rule: both the reply and what it answers are URLs.
+                prop_assert!(matches!(activity.object, ObjectRef::Id(_)));
+                prop_assert!(activity.in_reply_to.as_deref().and_then(host_of).is_some());
+            }
         }
+        let _ = nodeinfo::software(&doc);
+        let _ = nodeinfo::document_href(&doc);
         let _ = RemoteActor::parse(&doc, "https://a.example/x");
         if let Ok(video) = RemoteVideo::parse(&doc) {
             prop_assert_eq!(host_of(&video.account), Some(video.host.clone()));
