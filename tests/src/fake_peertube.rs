@@ -198,3 +198,8 @@ pub fn refused_by_peertube(fake: &FakePeerTube, except: &[&str]) -> Result<()> {
     ensure!(bad.is_empty(), "deliveries PeerTube would not apply:\n{}", bad.join("\n"));
     Ok(())
 }
+
+/// Whether a status (as the fake records it) is a 2xx.
+pub fn is_2xx(status: &Value) -> bool {
+    status.as_u64().is_some_and(|s| (200..300).contains(&s))
+}
