@@ -379,6 +379,42 @@ fn peertube_follows_shoal_gets_accepted_at_its_own_inbox_and_takes_shoals_videos
         if bad.is_empty() { Ok(()) } else { Err(anyhow!("collections PeerTube cannot crawl:\n{}", bad.join("\n"))) },
     );
 
+    // Issue 12 item 3: a video edited on Shoal (PUT /api/v1/videos/{id}, multipart as
+    // PeerTube's web client sends it) reaches PeerTube as an Update with the new name,
+    // which PeerTube stores; made private, it reaches PeerTube as a Delete.
+    let first_url = node.url(&format!("/videos/watch/{}", first.uuid));
+    rows.check(
+        "3 (Update of Shoal's edited video)",
+        (|| {
+            let fields = [("name", "renamed on Shoal".to_string()), ("tags[]", "edited".to_string())];
+            let resp = admin.put_form(&format!("/api/v1/videos/{}", first.id), &fields)?;
+            ensure!(resp.status() == StatusCode::NO_CONTENT, "PUT video on Shoal: {}", resp.status());
+            let update = fake.wait(STEP, "an Update of the edited video received by PeerTube", |s| {
+                deliveries(s).into_iter().find(|d| {
+                    d["activity"]["type"] == "Update"
+                        && !d["status"].is_null()
+                        && d["activity"]["object"]["id"] == first_url.as_str()
+                        && d["activity"]["object"]["name"] == "renamed on Shoal"
+                })
+            })?;
+            ensure!(is_2xx(&update["status"]), "PeerTube takes the Update: {update:#}");
+            fake.wait(STEP, "the new name stored by PeerTube", |s| {
+                (s["remote_videos"][&first_url]["name"] == "renamed on Shoal").then_some(())
+            })?;
+            Ok(())
+        })(),
+    );
+    rows.check(
+        "3 (Delete of Shoal's video made private)",
+        (|| {
+            let resp = admin.put_json(&format!("/api/v1/videos/{}", first.id), &json!({ "privacy": 3 }))?;
+            ensure!(resp.status() == StatusCode::NO_CONTENT, "PUT privacy on Shoal: {}", resp.status());
+            fake.wait(STEP, "the private video deleted on PeerTube", |s| {
+                (s["remote_videos"][&first_url]["deleted"] == true).then_some(())
+            })
+        })(),
+    );
+
     // Shoal deletes a video: PeerTube takes the Delete only from the video's account.
     rows.check(
         "6 (Delete of Shoal's video)",
