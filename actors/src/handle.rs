@@ -337,7 +337,8 @@ impl Shoal {
             return Err(VideoError::NotLocal);
         }
         if let Some(channel_id) = update.channel_id {
-            let channel = self.inner.accounts.channel(channel_id).map_err(|e| VideoError::Unavailable(e.to_string()))?;
+            let channel =
+                self.inner.accounts.channel(channel_id).map_err(|e| VideoError::Unavailable(e.to_string()))?;
             if channel.is_none_or(|c| c.account_id != current.account_id) {
                 return Err(VideoError::WrongChannel(channel_id));
             }

@@ -187,16 +187,7 @@ impl VideoForm {
             }
             Some(d) => Some(Some(d.to_owned())),
         };
-        let privacy = match &self.privacy {
-            None => None,
-            Some(raw) => Some(
-                raw.trim()
-                    .parse::<u8>()
-                    .ok()
-                    .and_then(Privacy::from_id)
-                    .ok_or_else(|| ApiError::invalid_param("privacy", "Should have correct video privacy (1 to 4)"))?,
-            ),
-        };
+        let privacy = self.privacy.as_deref().map(parse_privacy).transpose()?;
         let category = optional_number(&self.category, "category", labels::is_known_category)?;
         let licence = optional_number(&self.licence, "licence", labels::is_known_licence)?;
         let language = match self.language.as_deref().map(str::trim) {
@@ -253,12 +244,17 @@ fn is_tag_key(key: &str) -> bool {
             .is_some_and(|inner| inner.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// PeerTube's privacy ids 1 to 4 (5, password-protected, is not supported).
+fn parse_privacy(raw: &str) -> Result<Privacy, ApiError> {
+    raw.trim()
+        .parse::<u8>()
+        .ok()
+        .and_then(Privacy::from_id)
+        .ok_or_else(|| ApiError::invalid_param("privacy", "Should have correct video privacy (1 to 4)"))
+}
+
 /// `None` when absent, `Some(None)` when empty (cleared), else a known number.
-fn optional_number(
-    raw: &Option<String>,
-    param: &str,
-    known: fn(u32) -> bool,
-) -> Result<Option<Option<u32>>, ApiError> {
+fn optional_number(raw: &Option<String>, param: &str, known: fn(u32) -> bool) -> Result<Option<Option<u32>>, ApiError> {
     match raw.as_deref().map(str::trim) {
         None => Ok(None),
         Some("") | Some("null") => Ok(Some(None)),
@@ -312,6 +308,19 @@ mod tests {
         // Present fields are checked early; missing ones are not.
         assert!(form(&[("privacy", "2")]).check_present().is_ok());
         assert!(form(&[("privacy", "9")]).check_present().is_err());
+    }
+
+    #[test]
+    fn changes_hold_only_the_fields_present() {
+        let changes = form(&[("privacy", "3"), ("description", "")]).changes().expect("valid");
+        assert_eq!(changes.privacy, Some(Privacy::Private));
+        assert_eq!(changes.description, Some(None), "an empty description clears it");
+        assert_eq!((changes.name, changes.channel_id, changes.tags, changes.nsfw), (None, None, None, None));
+        let mut tags = VideoForm::default();
+        tags.set_json(serde_json::json!({"tags": [], "licence": null}).as_object().expect("object")).expect("set");
+        let changes = tags.changes().expect("valid");
+        assert_eq!((changes.tags, changes.licence), (Some(vec![]), Some(None)), "[] and null clear");
+        assert!(form(&[("name", "ab")]).changes().is_err());
     }
 
     #[test]

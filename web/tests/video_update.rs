@@ -131,7 +131,9 @@ async fn multipart_and_json_edits_are_shown_by_get() {
     let short = v["shortUUID"].as_str().expect("shortUUID").to_owned();
     let uuid = v["uuid"].as_str().expect("uuid").to_owned();
     assert_no_content(&node.put_json(&format!("/api/v1/videos/{uuid}"), Some(&alice), &json!({"privacy": 1})).await);
-    assert_no_content(&node.put_json(&format!("/api/v1/videos/{short}"), Some(&alice), &json!({"name": "Short"})).await);
+    assert_no_content(
+        &node.put_json(&format!("/api/v1/videos/{short}"), Some(&alice), &json!({"name": "Short"})).await,
+    );
     let v = node.video(id, None).await;
     assert_eq!((v["name"].as_str(), v["privacy"]["id"].as_u64()), (Some("Short"), Some(1)));
 }
