@@ -85,6 +85,13 @@ fn shoal_follows_peertube_lists_its_videos_and_comments_and_its_comments_and_lik
     })?;
     // The video already there comes with the outbox; a new one with the instance's Announce.
     wait_listed(&node, &fake, &fake.video_uuid)?;
+    // Only its origin edits a video: PUT on PeerTube's video answers 403 (PeerTube's
+    // checkCanManageVideo with checkIsLocal), even for Shoal's admin, and changes nothing.
+    let path = format!("/api/v1/videos/{}", fake.video_uuid);
+    let before = admin.get_json(&path)?;
+    let refused = admin.put_json(&path, &json!({ "name": "edited on Shoal" }))?;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN, "PUT on a remote video");
+    assert_eq!(admin.get_json(&path)?["name"], before["name"], "a remote video is not edited");
     let (published, answer) = fake.send(json!({ "kind": "publish", "name": "PeerTube publishes a new video" }))?;
     assert!(is_2xx(&json!(published.status)), "Shoal takes PeerTube's Announce: {answer:#}");
     let new_uuid = answer["video"]["uuid"].as_str().ok_or_else(|| anyhow!("{answer}"))?.to_string();
@@ -205,7 +212,8 @@ fn shoal_follows_peertube_lists_its_videos_and_comments_and_its_comments_and_lik
 
 /// Rows 5 (Accept at the follower's own inbox, for the instance, an account and a
 /// channel), 6 (Shoal's videos pass PeerTube's Video checks), 9 (collections) and 12
-/// (PeerTube unfollows).
+/// (PeerTube unfollows), and item 3 (a video edited on Shoal is updated on PeerTube,
+/// and removed once private).
 #[test]
 fn peertube_follows_shoal_gets_accepted_at_its_own_inbox_and_takes_shoals_videos_and_collections() -> Result<()> {
     let mut node = federating().start()?;
@@ -384,7 +392,7 @@ fn peertube_follows_shoal_gets_accepted_at_its_own_inbox_and_takes_shoals_videos
     // which PeerTube stores; made private, it reaches PeerTube as a Delete.
     let first_url = node.url(&format!("/videos/watch/{}", first.uuid));
     rows.check(
-        "3 (Update of Shoal's edited video)",
+        "item 3 (Update of Shoal's edited video)",
         (|| {
             let fields = [("name", "renamed on Shoal".to_string()), ("tags[]", "edited".to_string())];
             let resp = admin.put_form(&format!("/api/v1/videos/{}", first.id), &fields)?;
@@ -405,7 +413,7 @@ fn peertube_follows_shoal_gets_accepted_at_its_own_inbox_and_takes_shoals_videos
         })(),
     );
     rows.check(
-        "3 (Delete of Shoal's video made private)",
+        "item 3 (Delete of Shoal's video made private)",
         (|| {
             let resp = admin.put_json(&format!("/api/v1/videos/{}", first.id), &json!({ "privacy": 3 }))?;
             ensure!(resp.status() == StatusCode::NO_CONTENT, "PUT privacy on Shoal: {}", resp.status());
