@@ -56,6 +56,9 @@ pub enum VideoError {
     /// (PeerTube answers 422 for unreadable files).
     #[error("unreadable video file: {0}")]
     Unreadable(String),
+    /// The video is another instance's: only its origin may edit it. Answer 403.
+    #[error("video of another server")]
+    NotLocal,
     /// The channel does not exist or is not the uploader's. Answer 400/403.
     #[error("channel {0} is not one of yours")]
     WrongChannel(u64),

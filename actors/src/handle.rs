@@ -21,7 +21,7 @@ use crate::tracker::{Tracker, TrackerMetrics, TrackerShared};
 use crate::transcode::queue::{self, JobRecord};
 use crate::transcode::TranscodeMsg;
 use crate::videos::supervisor::VideoSupervisorMsg;
-use crate::videos::{create, list, repo, NewVideo, TranscodeProgress, VideoKey, VideoMsg, VideoRecord};
+use crate::videos::{create, list, repo, NewVideo, TranscodeProgress, VideoKey, VideoMsg, VideoRecord, VideoUpdate};
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorRef};
 use std::path::{Path, PathBuf};
@@ -323,6 +323,31 @@ impl Shoal {
             Ok(CallResult::Success(progress)) => progress,
             _ => None,
         }
+    }
+
+    /// Edits a local video's metadata (the web checks who may): `NotFound`, `NotLocal` for
+    /// a remote video, `WrongChannel` when the new channel is not of the video's account,
+    /// `Invalid` for a bad field. The record is on disk when this returns; the publisher
+    /// (watching the `videos` tree) then sends followers an `Update`, or a `Delete` when
+    /// the video is no longer public or unlisted.
+    pub async fn update_video(&self, id: u64, update: &VideoUpdate) -> Result<VideoRecord, VideoError> {
+        let store = &self.inner.store;
+        let current = repo::load(store, id)?.ok_or(VideoError::NotFound)?;
+        if !current.is_local() {
+            return Err(VideoError::NotLocal);
+        }
+        if let Some(channel_id) = update.channel_id {
+            let channel =
+                self.inner.accounts.channel(channel_id).map_err(|e| VideoError::Unavailable(e.to_string()))?;
+            if channel.is_none_or(|c| c.account_id != current.account_id) {
+                return Err(VideoError::WrongChannel(channel_id));
+            }
+        }
+        update.validate(&current)?;
+        let updated = repo::update(store, id, |record| update.apply(record))?.ok_or(VideoError::NotFound)?;
+        store.flush().await?;
+        tracing::info!(video = %updated.uuid, id, "video updated");
+        Ok(updated)
     }
 
     /// Deletes the video, its files and torrents (owner or admin; the web checks rights).

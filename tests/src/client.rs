@@ -97,6 +97,17 @@ impl ApiClient {
         self.authed(self.http.put(self.url(path))).json(body).send().with_context(|| format!("PUT {path}"))
     }
 
+    /// PUT of a multipart/form-data body of text fields (how PeerTube's web client edits a
+    /// video), whatever the answer.
+    pub fn put_form(&self, path: &str, fields: &[(&str, String)]) -> Result<Response> {
+        let (content_type, body) = multipart_body(fields, None);
+        self.authed(self.http.put(self.url(path)))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .with_context(|| format!("PUT {path}"))
+    }
+
     /// DELETE with the client's token, whatever the answer.
     pub fn delete(&self, path: &str) -> Result<Response> {
         self.authed(self.http.delete(self.url(path))).send().with_context(|| format!("DELETE {path}"))

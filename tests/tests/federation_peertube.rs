@@ -80,6 +80,13 @@ fn shoal_follows_peertube_lists_its_videos_and_comments_and_its_comments_and_lik
     })?;
     // The video already there comes with the outbox; a new one with the instance's Announce.
     wait_listed(&node, &fake, &fake.video_uuid)?;
+    // Only its origin edits a video: PUT on PeerTube's video answers 403 (PeerTube's
+    // checkCanManageVideo with checkIsLocal), even for Shoal's admin, and changes nothing.
+    let path = format!("/api/v1/videos/{}", fake.video_uuid);
+    let before = admin.get_json(&path)?;
+    let refused = admin.put_json(&path, &json!({ "name": "edited on Shoal" }))?;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN, "PUT on a remote video");
+    assert_eq!(admin.get_json(&path)?["name"], before["name"], "a remote video is not edited");
     let (published, answer) = fake.send(json!({ "kind": "publish", "name": "PeerTube publishes a new video" }))?;
     assert!(is_2xx(&json!(published.status)), "Shoal takes PeerTube's Announce: {answer:#}");
     let new_uuid = answer["video"]["uuid"].as_str().ok_or_else(|| anyhow!("{answer}"))?.to_string();

@@ -5,6 +5,7 @@
 //! taken and ignored; Shoal signing RFC 9421 falls back to draft-cavage.
 
 use anyhow::{anyhow, ensure};
+use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
 
@@ -22,7 +23,8 @@ const STEP: Duration = Duration::from_secs(30);
 
 /// Rows 5 (Accept at the follower's own inbox, for the instance, an account and a
 /// channel), 6 (Shoal's videos pass PeerTube's Video checks), 9 (collections) and 12
-/// (PeerTube unfollows).
+/// (PeerTube unfollows), and item 3 (a video edited on Shoal is updated on PeerTube,
+/// and removed once private).
 #[test]
 fn peertube_follows_shoal_gets_accepted_at_its_own_inbox_and_takes_shoals_videos_and_collections() -> Result<()> {
     let mut node = federating().start()?;
@@ -200,6 +202,42 @@ fn peertube_follows_shoal_gets_accepted_at_its_own_inbox_and_takes_shoals_videos
     rows.check(
         "9 (collections)",
         if bad.is_empty() { Ok(()) } else { Err(anyhow!("collections PeerTube cannot crawl:\n{}", bad.join("\n"))) },
+    );
+
+    // Issue 12 item 3: a video edited on Shoal (PUT /api/v1/videos/{id}, multipart as
+    // PeerTube's web client sends it) reaches PeerTube as an Update with the new name,
+    // which PeerTube stores; made private, it reaches PeerTube as a Delete.
+    let first_url = node.url(&format!("/videos/watch/{}", first.uuid));
+    rows.check(
+        "item 3 (Update of Shoal's edited video)",
+        (|| {
+            let fields = [("name", "renamed on Shoal".to_string()), ("tags[]", "edited".to_string())];
+            let resp = admin.put_form(&format!("/api/v1/videos/{}", first.id), &fields)?;
+            ensure!(resp.status() == StatusCode::NO_CONTENT, "PUT video on Shoal: {}", resp.status());
+            let update = fake.wait(STEP, "an Update of the edited video received by PeerTube", |s| {
+                deliveries(s).into_iter().find(|d| {
+                    d["activity"]["type"] == "Update"
+                        && !d["status"].is_null()
+                        && d["activity"]["object"]["id"] == first_url.as_str()
+                        && d["activity"]["object"]["name"] == "renamed on Shoal"
+                })
+            })?;
+            ensure!(is_2xx(&update["status"]), "PeerTube takes the Update: {update:#}");
+            fake.wait(STEP, "the new name stored by PeerTube", |s| {
+                (s["remote_videos"][&first_url]["name"] == "renamed on Shoal").then_some(())
+            })?;
+            Ok(())
+        })(),
+    );
+    rows.check(
+        "item 3 (Delete of Shoal's video made private)",
+        (|| {
+            let resp = admin.put_json(&format!("/api/v1/videos/{}", first.id), &json!({ "privacy": 3 }))?;
+            ensure!(resp.status() == StatusCode::NO_CONTENT, "PUT privacy on Shoal: {}", resp.status());
+            fake.wait(STEP, "the private video deleted on PeerTube", |s| {
+                (s["remote_videos"][&first_url]["deleted"] == true).then_some(())
+            })
+        })(),
     );
 
     // Shoal deletes a video: PeerTube takes the Delete only from the video's account.

@@ -157,6 +157,7 @@ impl From<VideoError> for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("The uploaded file is not a video this instance can read: {reason}"),
             ),
+            VideoError::NotLocal => ApiError::forbidden("Cannot manage a video of another server."),
             VideoError::WrongChannel(id) => {
                 ApiError::invalid_param("channelId", format!("Unknown video channel {id} for this account."))
             }

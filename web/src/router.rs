@@ -1,10 +1,12 @@
 //! Every route of the node, in one place, pointing at `handlers::<area>::<verb>`.
 //!
-//! Body limits: JSON and form bodies are capped at [`SMALL_BODY_LIMIT`]; the two
+//! Body limits: JSON and form bodies are capped at [`SMALL_BODY_LIMIT`], a video edit
+//! (which may carry a thumbnail part) at `video_update::UPDATE_BODY_LIMIT`; the two
 //! upload routes lift axum's limit and count bytes themselves against
 //! `limits.max_upload_bytes` and the uploader's quota.
 
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 use shoal_actors::Shoal;
@@ -13,7 +15,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::handlers::{
     activitypub, channels, comments, config, discovery, not_found, oauth, pages, ratings, resumable, server_follows,
-    server_stats, static_files, tracker, ui, upload, users, videos, views,
+    server_stats, static_files, tracker, ui, upload, users, video_update, videos, views,
 };
 use crate::metrics;
 use crate::state::AppState;
@@ -47,7 +49,12 @@ pub fn router(shoal: Shoal) -> Router {
         .route("/api/v1/accounts/{name}/video-channels", get(channels::channels_of_account))
         .route("/api/v1/video-channels/{name}", get(channels::channel))
         .route("/api/v1/videos", get(videos::list))
-        .route("/api/v1/videos/{id}", get(videos::get).delete(videos::delete))
+        .route(
+            "/api/v1/videos/{id}",
+            get(videos::get)
+                .delete(videos::delete)
+                .put(video_update::update.layer(DefaultBodyLimit::max(video_update::UPDATE_BODY_LIMIT))),
+        )
         .route("/api/v1/server/following", get(server_follows::following).post(server_follows::follow))
         .route("/api/v1/server/following/{target}", delete(server_follows::unfollow))
         .route("/api/v1/server/followers", get(server_follows::followers))

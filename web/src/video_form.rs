@@ -1,8 +1,9 @@
 //! Upload metadata (`name`, `channelId`, `privacy`, ...) collected field by field
 //! from a multipart form or a resumable upload's JSON body, then validated with
-//! PeerTube's rules into the actors' [`VideoDetails`].
+//! PeerTube's rules into the actors' [`VideoDetails`] (an upload) or [`VideoUpdate`]
+//! (an edit of `PUT /api/v1/videos/{id}`, where every field is optional).
 
-use shoal_actors::videos::{Privacy, VideoDetails};
+use shoal_actors::videos::{Privacy, VideoDetails, VideoUpdate};
 
 use crate::error::ApiError;
 use crate::json::labels;
@@ -12,6 +13,9 @@ pub const MAX_TEXT_FIELD_BYTES: usize = 64 * 1024;
 
 /// Most form fields accepted in one upload (tags included).
 pub const MAX_FIELDS: usize = 256;
+
+/// Fields a JSON `null` clears in an edit.
+const CLEARABLE: [&str; 4] = ["description", "category", "licence", "language"];
 
 /// Raw fields as received; each is validated when the form is finished.
 #[derive(Debug, Default, Clone)]
@@ -25,6 +29,8 @@ pub struct VideoForm {
     language: Option<String>,
     nsfw: Option<String>,
     tags: Vec<String>,
+    /// A `tags` field came, even an empty one (an edit then replaces the tags).
+    tags_seen: bool,
     comments_enabled: Option<String>,
     comments_policy: Option<String>,
     download_enabled: Option<String>,
@@ -56,6 +62,7 @@ impl VideoForm {
             "waitTranscoding" => &mut self.wait_transcoding,
             "filename" => &mut self.filename,
             _ if is_tag_key(key) => {
+                self.tags_seen = true;
                 if !value.is_empty() {
                     self.tags.push(value);
                 }
@@ -71,11 +78,16 @@ impl VideoForm {
     pub fn set_json(&mut self, object: &serde_json::Map<String, serde_json::Value>) -> Result<(), ApiError> {
         for (key, value) in object {
             match value {
+                // PeerTube reads null as "clear" for these.
+                serde_json::Value::Null if CLEARABLE.contains(&key.as_str()) => self.set(key, String::new())?,
                 serde_json::Value::Null => {}
                 serde_json::Value::String(s) => self.set(key, s.clone())?,
                 serde_json::Value::Bool(b) => self.set(key, b.to_string())?,
                 serde_json::Value::Number(n) => self.set(key, n.to_string())?,
                 serde_json::Value::Array(items) => {
+                    if is_tag_key(key) {
+                        self.tags_seen = true;
+                    }
                     for item in items {
                         match item {
                             serde_json::Value::String(s) => self.set(key, s.clone())?,
@@ -106,7 +118,41 @@ impl VideoForm {
         self.validate(true)?.ok_or_else(|| ApiError::bad_request("Incomplete upload form"))
     }
 
+    /// The fields present, validated, for an edit (`PUT /api/v1/videos/{id}`): absent
+    /// fields stay `None`; an empty description, category, licence or language clears it.
+    pub fn changes(&self) -> Result<VideoUpdate, ApiError> {
+        self.fields()
+    }
+
+    /// Upload defaults for the absent fields; `None` when a required one is missing and
+    /// `complete` is false.
     fn validate(&self, complete: bool) -> Result<Option<VideoDetails>, ApiError> {
+        let fields = self.fields()?;
+        let (Some(name), Some(channel_id)) = (fields.name, fields.channel_id) else {
+            return match (complete, &self.name) {
+                (false, _) => Ok(None),
+                (true, None) => Err(ApiError::invalid_param("name", "Should have a video name")),
+                (true, Some(_)) => Err(ApiError::invalid_param("channelId", "Should have correct video channel id")),
+            };
+        };
+        Ok(Some(VideoDetails {
+            name,
+            channel_id,
+            description: fields.description.flatten(),
+            privacy: fields.privacy.unwrap_or(Privacy::Public),
+            category: fields.category.flatten(),
+            licence: fields.licence.flatten(),
+            language: fields.language.flatten(),
+            nsfw: fields.nsfw.unwrap_or(false),
+            tags: fields.tags.unwrap_or_default(),
+            comments_enabled: fields.comments_enabled.unwrap_or(true),
+            download_enabled: fields.download_enabled.unwrap_or(true),
+            wait_transcoding: fields.wait_transcoding.unwrap_or(true),
+        }))
+    }
+
+    /// Every present field checked with PeerTube's rules; absent ones are `None`.
+    fn fields(&self) -> Result<VideoUpdate, ApiError> {
         let name = match &self.name {
             Some(name) => {
                 let len = name.trim().chars().count();
@@ -118,7 +164,6 @@ impl VideoForm {
                 }
                 Some(name.trim().to_owned())
             }
-            None if complete => return Err(ApiError::invalid_param("name", "Should have a video name")),
             None => None,
         };
         let channel_id = match &self.channel_id {
@@ -127,13 +172,11 @@ impl VideoForm {
                     .parse::<u64>()
                     .map_err(|_| ApiError::invalid_param("channelId", "Should have correct video channel id"))?,
             ),
-            None if complete => {
-                return Err(ApiError::invalid_param("channelId", "Should have correct video channel id"))
-            }
             None => None,
         };
         let description = match self.description.as_deref().map(str::trim) {
-            None | Some("") => None,
+            None => None,
+            Some("") => Some(None),
             // PeerTube's bounds (VIDEOS.DESCRIPTION: 3..=10000); PeerTube also refuses a
             // remote video whose description is shorter.
             Some(d) if !(3..=10_000).contains(&d.chars().count()) => {
@@ -142,23 +185,16 @@ impl VideoForm {
                     "Should have a description between 3 and 10000 characters long",
                 ))
             }
-            Some(d) => Some(d.to_owned()),
+            Some(d) => Some(Some(d.to_owned())),
         };
-        let privacy = match &self.privacy {
-            None => Privacy::Public,
-            Some(raw) => raw
-                .trim()
-                .parse::<u8>()
-                .ok()
-                .and_then(Privacy::from_id)
-                .ok_or_else(|| ApiError::invalid_param("privacy", "Should have correct video privacy (1 to 4)"))?,
-        };
+        let privacy = self.privacy.as_deref().map(parse_privacy).transpose()?;
         let category = optional_number(&self.category, "category", labels::is_known_category)?;
         let licence = optional_number(&self.licence, "licence", labels::is_known_licence)?;
         let language = match self.language.as_deref().map(str::trim) {
-            None | Some("") => None,
+            None => None,
+            Some("") => Some(None),
             Some(code) if code.len() <= 10 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
-                Some(code.to_owned())
+                Some(Some(code.to_owned()))
             }
             Some(_) => return Err(ApiError::invalid_param("language", "Should have a correct video language")),
         };
@@ -168,12 +204,11 @@ impl VideoForm {
         if let Some(bad) = self.tags.iter().find(|t| !(2..=30).contains(&t.trim().chars().count())) {
             return Err(ApiError::invalid_param("tags", format!("Tag {bad:?} should be 2 to 30 characters long")));
         }
-        let nsfw = optional_bool(&self.nsfw, "nsfw")?.unwrap_or(false);
         let comments_enabled = match (&self.comments_policy, optional_bool(&self.comments_enabled, "commentsEnabled")?)
         {
             (Some(policy), _) => match policy.trim() {
-                "1" | "3" => true,
-                "2" => false,
+                "1" | "3" => Some(true),
+                "2" => Some(false),
                 _ => {
                     return Err(ApiError::invalid_param(
                         "commentsPolicy",
@@ -181,14 +216,9 @@ impl VideoForm {
                     ))
                 }
             },
-            (None, enabled) => enabled.unwrap_or(true),
+            (None, enabled) => enabled,
         };
-        let download_enabled = optional_bool(&self.download_enabled, "downloadEnabled")?.unwrap_or(true);
-        let wait_transcoding = optional_bool(&self.wait_transcoding, "waitTranscoding")?.unwrap_or(true);
-        let (Some(name), Some(channel_id)) = (name, channel_id) else {
-            return Ok(None);
-        };
-        Ok(Some(VideoDetails {
+        Ok(VideoUpdate {
             name,
             channel_id,
             description,
@@ -196,12 +226,12 @@ impl VideoForm {
             category,
             licence,
             language,
-            nsfw,
-            tags: self.tags.iter().map(|t| t.trim().to_owned()).collect(),
+            nsfw: optional_bool(&self.nsfw, "nsfw")?,
+            tags: self.tags_seen.then(|| self.tags.iter().map(|t| t.trim().to_owned()).collect()),
             comments_enabled,
-            download_enabled,
-            wait_transcoding,
-        }))
+            download_enabled: optional_bool(&self.download_enabled, "downloadEnabled")?,
+            wait_transcoding: optional_bool(&self.wait_transcoding, "waitTranscoding")?,
+        })
     }
 }
 
@@ -214,11 +244,22 @@ fn is_tag_key(key: &str) -> bool {
             .is_some_and(|inner| inner.chars().all(|c| c.is_ascii_digit()))
 }
 
-fn optional_number(raw: &Option<String>, param: &str, known: fn(u32) -> bool) -> Result<Option<u32>, ApiError> {
+/// PeerTube's privacy ids 1 to 4 (5, password-protected, is not supported).
+fn parse_privacy(raw: &str) -> Result<Privacy, ApiError> {
+    raw.trim()
+        .parse::<u8>()
+        .ok()
+        .and_then(Privacy::from_id)
+        .ok_or_else(|| ApiError::invalid_param("privacy", "Should have correct video privacy (1 to 4)"))
+}
+
+/// `None` when absent, `Some(None)` when empty (cleared), else a known number.
+fn optional_number(raw: &Option<String>, param: &str, known: fn(u32) -> bool) -> Result<Option<Option<u32>>, ApiError> {
     match raw.as_deref().map(str::trim) {
-        None | Some("") | Some("null") => Ok(None),
+        None => Ok(None),
+        Some("") | Some("null") => Ok(Some(None)),
         Some(text) => match text.parse::<u32>() {
-            Ok(n) if known(n) => Ok(Some(n)),
+            Ok(n) if known(n) => Ok(Some(Some(n))),
             _ => Err(ApiError::invalid_param(param, format!("Should have a correct video {param}"))),
         },
     }
@@ -267,6 +308,19 @@ mod tests {
         // Present fields are checked early; missing ones are not.
         assert!(form(&[("privacy", "2")]).check_present().is_ok());
         assert!(form(&[("privacy", "9")]).check_present().is_err());
+    }
+
+    #[test]
+    fn changes_hold_only_the_fields_present() {
+        let changes = form(&[("privacy", "3"), ("description", "")]).changes().expect("valid");
+        assert_eq!(changes.privacy, Some(Privacy::Private));
+        assert_eq!(changes.description, Some(None), "an empty description clears it");
+        assert_eq!((changes.name, changes.channel_id, changes.tags, changes.nsfw), (None, None, None, None));
+        let mut tags = VideoForm::default();
+        tags.set_json(serde_json::json!({"tags": [], "licence": null}).as_object().expect("object")).expect("set");
+        let changes = tags.changes().expect("valid");
+        assert_eq!((changes.tags, changes.licence), (Some(vec![]), Some(None)), "[] and null clear");
+        assert!(form(&[("name", "ab")]).changes().is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod tracker;
 pub mod ui;
 pub mod upload;
 pub mod users;
+pub mod video_update;
 pub mod videos;
 pub mod views;
 

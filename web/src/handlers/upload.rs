@@ -19,7 +19,7 @@ use crate::upload_sink::{remove_leftover, sanitize_filename, UploadFile, UploadL
 use crate::video_form::{VideoForm, MAX_TEXT_FIELD_BYTES};
 
 /// Largest thumbnail/preview part read (and discarded: Shoal makes its own).
-const MAX_IMAGE_PART_BYTES: usize = 8 << 20;
+pub const MAX_IMAGE_PART_BYTES: usize = 8 << 20;
 
 pub async fn upload(
     State(state): State<AppState>,
@@ -98,7 +98,7 @@ pub fn multipart_error(err: MultipartError) -> ApiError {
 }
 
 /// A text field's value, at most [`MAX_TEXT_FIELD_BYTES`].
-async fn read_text(field: &mut Field<'_>, name: &str) -> Result<String, ApiError> {
+pub async fn read_text(field: &mut Field<'_>, name: &str) -> Result<String, ApiError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
         if bytes.len() + chunk.len() > MAX_TEXT_FIELD_BYTES {
@@ -110,7 +110,7 @@ async fn read_text(field: &mut Field<'_>, name: &str) -> Result<String, ApiError
 }
 
 /// Reads and discards a file part of at most `max` bytes.
-async fn drain(field: &mut Field<'_>, max: usize, name: &str) -> Result<(), ApiError> {
+pub async fn drain(field: &mut Field<'_>, max: usize, name: &str) -> Result<(), ApiError> {
     let mut seen = 0usize;
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
         seen += chunk.len();
