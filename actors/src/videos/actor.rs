@@ -222,41 +222,9 @@ pub(crate) fn fail_rung(record: &mut VideoRecord, height: u32, reason: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::Probe;
-    use crate::videos::record::{NewVideo, Privacy, VideoDetails};
 
     fn record(rungs: Vec<u32>) -> VideoRecord {
-        let probe = Probe {
-            width: 64,
-            height: 48,
-            fps: 25.0,
-            fps_num: 25,
-            fps_den: 1,
-            frames: 4,
-            duration_secs: 0.16,
-            has_audio: false,
-            format: "yuv4mpegpipe".into(),
-        };
-        let new = NewVideo {
-            account_id: 1,
-            details: VideoDetails {
-                channel_id: 1,
-                name: "state machine".into(),
-                description: None,
-                privacy: Privacy::Public,
-                category: None,
-                licence: None,
-                language: None,
-                nsfw: false,
-                tags: vec![],
-                comments_enabled: true,
-                download_enabled: true,
-                wait_transcoding: false,
-            },
-            upload_path: "/u/x.y4m".into(),
-            original_filename: "x.y4m".into(),
-        };
-        crate::videos::create::new_record(1, Uuid::nil(), &new, &probe, "/o/x.y4m".into(), 10, rungs)
+        crate::videos::create::sample_record("state machine", rungs)
     }
 
     fn file(resolution: u32) -> VideoFileRecord {

@@ -139,6 +139,44 @@ pub fn new_record(
     }
 }
 
+/// A record of a small uploaded Y4M (64×48, 4 frames), as unit tests of the video
+/// modules start from: `name`, transcode `rungs` pending.
+#[cfg(test)]
+pub(crate) fn sample_record(name: &str, rungs: Vec<u32>) -> VideoRecord {
+    use crate::videos::record::Privacy;
+    let probe = Probe {
+        width: 64,
+        height: 48,
+        fps: 25.0,
+        fps_num: 25,
+        fps_den: 1,
+        frames: 4,
+        duration_secs: 0.16,
+        has_audio: false,
+        format: "yuv4mpegpipe".into(),
+    };
+    let new = NewVideo {
+        account_id: 1,
+        details: VideoDetails {
+            channel_id: 1,
+            name: name.into(),
+            description: None,
+            privacy: Privacy::Public,
+            category: None,
+            licence: None,
+            language: None,
+            nsfw: false,
+            tags: vec![],
+            comments_enabled: true,
+            download_enabled: true,
+            wait_transcoding: false,
+        },
+        upload_path: "/u/x.y4m".into(),
+        original_filename: "x.y4m".into(),
+    };
+    new_record(1, Uuid::nil(), &new, &probe, "/o/x.y4m".into(), 10, rungs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,42 +98,9 @@ fn details_of(record: &VideoRecord) -> VideoDetails {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::Probe;
-    use crate::videos::record::NewVideo;
-    use uuid::Uuid;
 
     fn record() -> VideoRecord {
-        let probe = Probe {
-            width: 64,
-            height: 48,
-            fps: 25.0,
-            fps_num: 25,
-            fps_den: 1,
-            frames: 4,
-            duration_secs: 0.16,
-            has_audio: false,
-            format: "yuv4mpegpipe".into(),
-        };
-        let new = NewVideo {
-            account_id: 1,
-            details: VideoDetails {
-                channel_id: 1,
-                name: "before the edit".into(),
-                description: None,
-                privacy: Privacy::Public,
-                category: None,
-                licence: None,
-                language: None,
-                nsfw: false,
-                tags: vec![],
-                comments_enabled: true,
-                download_enabled: true,
-                wait_transcoding: false,
-            },
-            upload_path: "/u/x.y4m".into(),
-            original_filename: "x.y4m".into(),
-        };
-        create::new_record(1, Uuid::nil(), &new, &probe, "/o/x.y4m".into(), 10, vec![360])
+        create::sample_record("before the edit", vec![360])
     }
 
     #[test]
