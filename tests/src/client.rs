@@ -209,8 +209,12 @@ impl ApiClient {
             None => None,
         };
         let (content_type, body) = multipart_body(&fields, file);
+        // A refused upload is answered before its body is read, and the server then closes
+        // the connection; closing it on our side too keeps the pool from handing the dead
+        // connection to the next request (a broken pipe).
         self.authed(self.http.post(self.url("/api/v1/videos/upload")))
             .header(reqwest::header::CONTENT_TYPE, content_type)
+            .header(reqwest::header::CONNECTION, "close")
             .body(body)
             .send()
             .context("POST /api/v1/videos/upload")
