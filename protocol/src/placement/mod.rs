@@ -5,16 +5,19 @@
 //! - [`hysteresis`]: what to do about one video given who holds it (min/max replicas,
 //!   `repair_delay`, `min_lifetime`, as IPFS Cluster's `replication_factor_min/max`).
 //! - [`bulk`]: placement of a whole catalogue at once, as per-member assignments.
+//! - [`plan`]: one member's fetches and drops for a catalogue, from everyone's announced copies.
 //!
 //! Pure: no I/O, no clock; times are passed in (any unit, the same for times and durations).
 
 pub mod bulk;
 pub mod hrw;
 pub mod hysteresis;
+pub mod plan;
 
 pub use bulk::{place_all, Assignment};
 pub use hrw::{place, Member, MemberId, Members, Ranked, VideoDigest};
 pub use hysteresis::{decide, CopyState, Decision, Holder, Liveness, Policy};
+pub use plan::{plan_for, CatalogueVideo, CopyFact, LocalPlan, MemberView, PreparedMembers};
 
 /// Why placement inputs are unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
