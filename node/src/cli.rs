@@ -47,6 +47,34 @@ pub enum Command {
     /// Inspect the configuration.
     #[command(subcommand, after_help = ENV_HELP)]
     Config(ConfigCommand),
+    /// Cooperating redundancy nodes: what a running node holds, fetches and sees.
+    #[command(subcommand)]
+    Redundancy(RedundancyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RedundancyCommand {
+    /// Show the members of the redundancy federation, their state, the copies this node
+    /// holds and the transfers in progress, asked of a running node's API
+    /// (`GET /api/v1/server/redundancy/status`, admin).
+    Status(RemoteArgs),
+}
+
+/// How to reach a running node's API as its admin.
+#[derive(Debug, Clone, Args)]
+pub struct RemoteArgs {
+    /// The node's base URL.
+    #[arg(long, short = 'u', value_name = "URL", env = "SHOAL_URL", default_value = "http://127.0.0.1:9000")]
+    pub url: String,
+    /// Admin user name.
+    #[arg(long, short = 'U', value_name = "NAME", env = "SHOAL_ADMIN_USERNAME", default_value = "root")]
+    pub username: String,
+    /// Admin password.
+    #[arg(long, short = 'p', value_name = "PASSWORD", env = "SHOAL_ADMIN_PASSWORD", hide_env_values = true)]
+    pub password: String,
+    /// Print the API's JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +140,16 @@ mod tests {
         assert_eq!(args.data_dir, Some(PathBuf::from("/tmp/x")));
         assert_eq!(args.listen, Some("127.0.0.1:0".parse().unwrap()));
         assert_eq!(args.public_url.as_deref(), Some("http://example.test"));
+    }
+
+    #[test]
+    fn redundancy_status_flags_parse() {
+        let cli =
+            Cli::try_parse_from(["shoal", "redundancy", "status", "-u", "http://n:1", "-p", "pw", "--json"]).unwrap();
+        let Command::Redundancy(RedundancyCommand::Status(args)) = cli.command else { panic!("not redundancy status") };
+        assert_eq!(args.url, "http://n:1");
+        assert_eq!(args.username, "root");
+        assert!(args.json);
     }
 
     #[test]

@@ -4,12 +4,13 @@
 mod cli;
 mod config;
 mod config_docs;
+mod redundancy_status;
 mod serve;
 mod tls;
 
 use anyhow::Result;
 use clap::Parser;
-use cli::{Cli, Command, ConfigCommand};
+use cli::{Cli, Command, ConfigCommand, RedundancyCommand};
 
 /// mimalloc instead of glibc's malloc: the tracker and web edge allocate many small,
 /// short-lived buffers across threads, where glibc's arenas spent a quarter of the
@@ -30,6 +31,10 @@ fn main() -> Result<()> {
             let loaded = config::load(&args, std::env::vars())?;
             print!("{}", config_docs::to_commented_toml(&loaded.config));
             Ok(())
+        }
+        Command::Redundancy(RedundancyCommand::Status(args)) => {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(redundancy_status::run(&args))
         }
         Command::Config(ConfigCommand::Defaults) => {
             print!("{}", config_docs::to_commented_toml(&config::NodeConfig::default()));
