@@ -11,6 +11,7 @@
 //! - [`tracker`]: the swarm peer table and the HTTP and WebTorrent tracker messages.
 //! - [`activitypub`]: ActivityPub documents and activities in PeerTube's shapes, WebFinger, NodeInfo.
 //! - [`placement`]: weighted rendezvous placement of video copies and its min/max hysteresis.
+//! - [`replication`]: replication frames (CBOR) and the membership state machine of redundancy nodes.
 //! - [`delivery_backoff`]: the federation delivery schedule of one host (backoff, breaker).
 
 pub mod activitypub;
@@ -20,6 +21,7 @@ pub mod http_signatures;
 pub mod magnet;
 pub mod placement;
 pub mod range;
+pub mod replication;
 pub mod short_uuid;
 pub mod torrent;
 pub mod tracker;
