@@ -52,6 +52,9 @@ pub mod tree {
     pub const VIDEOS_BY_URL: &str = "videos_by_url";
     pub const FEDERATED_VIDEOS: &str = "federated_videos";
     pub const HOST_SIGNATURES: &str = "host_signatures";
+    pub const REDUNDANCY_MIRRORS: &str = "redundancy_mirrors";
+    pub const REDUNDANCY_MIRRORS_BY_ID: &str = "redundancy_mirrors_by_id";
+    pub const REDUNDANCY_ANNOUNCED: &str = "redundancy_announced";
 }
 
 /// Counters kept in the `meta` tree.
@@ -120,6 +123,14 @@ pub struct Store {
     /// `remote host[:port] -> HostSignatureRecord` (what a host showed about the
     /// signatures it verifies; see `federation::host_schemes`)
     pub host_signatures: sled::Tree,
+    /// `info hash (20 bytes) ++ CacheFile id -> MirrorRecord` (mirrors other instances
+    /// announced of files, see `replication::origin_mirrors`)
+    pub redundancy_mirrors: sled::Tree,
+    /// `CacheFile id -> info hash (20 bytes)`
+    pub redundancy_mirrors_by_id: sled::Tree,
+    /// `info hash (20 bytes) -> AnnouncedCopy` (the CacheFiles this node sent about its
+    /// own copies, see `activitypub::cache_files`)
+    pub redundancy_announced: sled::Tree,
 }
 
 /// How long [`Store::open`] waits for another handle to release sled's lock.
@@ -176,6 +187,9 @@ impl Store {
             videos_by_url: db.open_tree(tree::VIDEOS_BY_URL)?,
             federated_videos: db.open_tree(tree::FEDERATED_VIDEOS)?,
             host_signatures: db.open_tree(tree::HOST_SIGNATURES)?,
+            redundancy_mirrors: db.open_tree(tree::REDUNDANCY_MIRRORS)?,
+            redundancy_mirrors_by_id: db.open_tree(tree::REDUNDANCY_MIRRORS_BY_ID)?,
+            redundancy_announced: db.open_tree(tree::REDUNDANCY_ANNOUNCED)?,
             db,
         })
     }
