@@ -52,6 +52,9 @@ pub mod tree {
     pub const VIDEOS_BY_URL: &str = "videos_by_url";
     pub const FEDERATED_VIDEOS: &str = "federated_videos";
     pub const HOST_SIGNATURES: &str = "host_signatures";
+    pub const REDUNDANCY_COPIES: &str = "redundancy_copies";
+    pub const REDUNDANCY_COPIES_BY_NAME: &str = "redundancy_copies_by_name";
+    pub const MIRROR_PROGRESS: &str = "mirror_progress";
 }
 
 /// Counters kept in the `meta` tree.
@@ -120,6 +123,14 @@ pub struct Store {
     /// `remote host[:port] -> HostSignatureRecord` (what a host showed about the
     /// signatures it verifies; see `federation::host_schemes`)
     pub host_signatures: sled::Tree,
+    /// `info hash (20 bytes) -> CopyRecord` (complete copies this node holds; see
+    /// `replication::copies`)
+    pub redundancy_copies: sled::Tree,
+    /// `file name -> info hash` (the copy served at `/static/redundancy/{file name}`)
+    pub redundancy_copies_by_name: sled::Tree,
+    /// `info hash (20 bytes) -> ProgressRecord` (unfinished mirror jobs and their verified
+    /// pieces; see `replication::mirror::progress`)
+    pub mirror_progress: sled::Tree,
 }
 
 /// How long [`Store::open`] waits for another handle to release sled's lock.
@@ -176,6 +187,9 @@ impl Store {
             videos_by_url: db.open_tree(tree::VIDEOS_BY_URL)?,
             federated_videos: db.open_tree(tree::FEDERATED_VIDEOS)?,
             host_signatures: db.open_tree(tree::HOST_SIGNATURES)?,
+            redundancy_copies: db.open_tree(tree::REDUNDANCY_COPIES)?,
+            redundancy_copies_by_name: db.open_tree(tree::REDUNDANCY_COPIES_BY_NAME)?,
+            mirror_progress: db.open_tree(tree::MIRROR_PROGRESS)?,
             db,
         })
     }
