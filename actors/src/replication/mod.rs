@@ -1,5 +1,6 @@
-//! Replication between cooperating redundancy nodes (issue 11): the libp2p/QUIC transport
-//! ([`net`]) and the mirrors other instances announced of video files ([`origin_mirrors`]).
+//! Replication between cooperating redundancy nodes (issue 11).
 
+pub mod copies;
+pub mod mirror;
 pub mod net;
 pub mod origin_mirrors;

@@ -55,6 +55,9 @@ pub mod tree {
     pub const REDUNDANCY_MIRRORS: &str = "redundancy_mirrors";
     pub const REDUNDANCY_MIRRORS_BY_ID: &str = "redundancy_mirrors_by_id";
     pub const REDUNDANCY_ANNOUNCED: &str = "redundancy_announced";
+    pub const REDUNDANCY_COPIES: &str = "redundancy_copies";
+    pub const REDUNDANCY_COPIES_BY_NAME: &str = "redundancy_copies_by_name";
+    pub const MIRROR_PROGRESS: &str = "mirror_progress";
 }
 
 /// Counters kept in the `meta` tree.
@@ -131,6 +134,14 @@ pub struct Store {
     /// `info hash (20 bytes) -> AnnouncedCopy` (the CacheFiles this node sent about its
     /// own copies, see `activitypub::cache_files`)
     pub redundancy_announced: sled::Tree,
+    /// `info hash (20 bytes) -> CopyRecord` (complete copies this node holds; see
+    /// `replication::copies`)
+    pub redundancy_copies: sled::Tree,
+    /// `file name -> info hash` (the copy served at `/static/redundancy/{file name}`)
+    pub redundancy_copies_by_name: sled::Tree,
+    /// `info hash (20 bytes) -> ProgressRecord` (unfinished mirror jobs and their verified
+    /// pieces; see `replication::mirror::progress`)
+    pub mirror_progress: sled::Tree,
 }
 
 /// How long [`Store::open`] waits for another handle to release sled's lock.
@@ -190,6 +201,9 @@ impl Store {
             redundancy_mirrors: db.open_tree(tree::REDUNDANCY_MIRRORS)?,
             redundancy_mirrors_by_id: db.open_tree(tree::REDUNDANCY_MIRRORS_BY_ID)?,
             redundancy_announced: db.open_tree(tree::REDUNDANCY_ANNOUNCED)?,
+            redundancy_copies: db.open_tree(tree::REDUNDANCY_COPIES)?,
+            redundancy_copies_by_name: db.open_tree(tree::REDUNDANCY_COPIES_BY_NAME)?,
+            mirror_progress: db.open_tree(tree::MIRROR_PROGRESS)?,
             db,
         })
     }
