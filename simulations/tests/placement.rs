@@ -354,3 +354,40 @@ fn shipped_placement_scenarios_load_and_bad_ones_name_the_key() {
     let e = error(scenario("", &VARIED.replace("min = 100", "min = -1"), ""));
     assert!(e.contains("nodes.capacity_gb.min"), "{e}");
 }
+
+#[test]
+fn repairs_first_shortens_the_wait_behind_a_joiners_backlog() {
+    // Five big nodes join at once and queue ~100 rebalancing copies each (10 s apiece); then
+    // three nodes leave, among them holders the joiners were about to replace.
+    let text = |order: &str| {
+        scenario(
+            &format!("repair_order = \"{order}\""),
+            "capacity_gb = { dist = \"uniform\", min = 100, max = 1000 }\ntransfer_mbps = { dist = \"constant\", value = 80 }",
+            r#"[[events]]
+at_secs = 1000
+action = "join"
+count = 5
+[[events]]
+at_secs = 1100
+action = "leave"
+count = 3
+"#,
+        )
+        .replace("size_mb = { dist = \"lognormal\", median = 200, sigma = 0.8 }", "size_mb = { dist = \"constant\", value = 100 }")
+        .replace("duration_secs = 259200", "duration_secs = 20000")
+    };
+    let run = |order: &str| simulate(&load(&text(order)), 2, |_, _| {}).expect("run").summary;
+    let (fifo, first) = (run("fifo"), run("repairs_first"));
+    assert!(fifo.max_queue_per_node > 50, "no backlog: {}", fifo.max_queue_per_node);
+    eprintln!(
+        "longest below k: fifo {} s, repairs_first {} s; transfers {} vs {}",
+        fifo.below_k_longest_secs, first.below_k_longest_secs, fifo.transfers_completed, first.transfers_completed
+    );
+    assert_eq!((fifo.copies_end, first.copies_end), (4000, 4000));
+    assert!(
+        first.below_k_longest_secs < fifo.below_k_longest_secs * 0.7,
+        "repairs_first {} s vs fifo {} s",
+        first.below_k_longest_secs,
+        fifo.below_k_longest_secs
+    );
+}

@@ -12,6 +12,7 @@ use std::cmp::Reverse;
 use shoal_protocol::placement::{decide, CopyState, Holder};
 
 use super::engine::{Copy, Engine, Ev, Transfer, NONE};
+use crate::scenario::placement::RepairOrder;
 
 impl Engine {
     /// `node` has entered placement: re-places the videos whose k-th key it beats.
@@ -112,7 +113,11 @@ impl Engine {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
         self.videos[v as usize].copies.push(Copy { node: m, state: CopyState::Fetching, created_at: self.now, ticket });
-        let prio = if self.cfg.popular_first { u64::from(v) } else { 0 };
+        let prio = match self.cfg.order {
+            RepairOrder::Fifo => 0,
+            RepairOrder::PopularFirst => u64::from(v),
+            RepairOrder::RepairsFirst => u64::from(self.videos[v as usize].up_complete >= self.cfg.k as u32),
+        };
         let node = &mut self.nodes[m as usize];
         node.held.insert(v);
         node.queue.push(Reverse((prio, ticket, v)));
@@ -255,5 +260,17 @@ impl Engine {
         let old = video.up_complete;
         video.up_complete = old.saturating_add_signed(delta);
         self.metrics.copies_changed(v, old, video.up_complete, self.now);
+        let k = self.cfg.k as u32;
+        if self.cfg.order == RepairOrder::RepairsFirst && old >= k && video.up_complete < k {
+            // Queued fetches of this video jump ahead (the old entry goes stale once it runs).
+            let queued: Vec<(u32, u64)> =
+                video.copies.iter().filter(|c| c.state == CopyState::Fetching).map(|c| (c.node, c.ticket)).collect();
+            for (m, ticket) in queued {
+                let node = &mut self.nodes[m as usize];
+                if node.current.is_none_or(|t| t.ticket != ticket) {
+                    node.queue.push(Reverse((0, ticket, v)));
+                }
+            }
+        }
     }
 }

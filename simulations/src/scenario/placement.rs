@@ -55,7 +55,9 @@ pub struct Redundancy {
     pub repair_delay_secs: f64,
     /// Seconds a surplus copy is kept at least (after a member comes back).
     pub min_lifetime_secs: f64,
-    /// Order a node fetches its queue in: `fifo`, or `popular_first` (by popularity rank).
+    /// Order a node fetches its queue in: `fifo`; `popular_first` (by popularity rank); or
+    /// `repairs_first`: fetches of videos below k complete copies go before rebalancing moves
+    /// (a video that falls below k while queued moves to the front).
     #[serde(default)]
     pub repair_order: RepairOrder,
     /// `true`: a video no member holds is fetched from its origin's web seed; `false`: it
@@ -71,6 +73,7 @@ pub enum RepairOrder {
     #[default]
     Fifo,
     PopularFirst,
+    RepairsFirst,
 }
 
 /// The nodes present at the start.
