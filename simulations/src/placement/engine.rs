@@ -196,7 +196,7 @@ impl Engine {
             }
         }
         for e in s.events.iter().filter(|e| e.action == Action::Join) {
-            joins.extend(std::iter::repeat(ms(e.at_secs)).take(e.count as usize));
+            joins.extend(std::iter::repeat_n(ms(e.at_secs), e.count as usize));
         }
         joins.sort();
         // The universe of nodes: initial ones, then joiners; properties drawn in that order.

@@ -264,7 +264,7 @@ impl Tracker {
         }
         let mut given = 0u64;
         let (first, final_) = (bucket(start), bucket(end.saturating_sub(1)));
-        for j in first..=final_ {
+        for (j, slot) in buckets.iter_mut().enumerate().take(final_ + 1).skip(first) {
             let lo = (self.t0 + (j as u64 - 1) * self.sample_ms).max(start);
             let hi = (self.t0 + j as u64 * self.sample_ms).min(end);
             let part = if j == final_ {
@@ -272,7 +272,7 @@ impl Tracker {
             } else {
                 (u128::from(bytes) * u128::from(hi.saturating_sub(lo)) / u128::from(span)) as u64
             };
-            buckets[j] += part;
+            *slot += part;
             given += part;
         }
     }

@@ -89,7 +89,7 @@ fn thinned(s: &[Sample]) -> Vec<&Sample> {
     let step = s.len().div_ceil(MAX_POINTS).max(1);
     let mut out: Vec<&Sample> = s.iter().step_by(step).collect();
     if let Some(last) = s.last() {
-        if s.len() > 1 && (s.len() - 1) % step != 0 {
+        if s.len() > 1 && !(s.len() - 1).is_multiple_of(step) {
             out.push(last);
         }
     }
