@@ -3,14 +3,15 @@
 //! initial state from `bulk::place_all`, re-placement with `Members::place_among`, what to
 //! fetch and drop from `hysteresis::decide`) on a simulated clock.
 //!
-//! - [`engine`](Engine): state and the event queue (failures, detection, repair delay,
-//!   returns, joins, scripted events).
+//! - [`engine`](Engine): the federation's state, the event queue and the run loop.
+//! - `membership`: failures, detection, repair delay, returns, joins, scripted events.
 //! - `copies`: incremental re-placement, decisions and the per-node fetch queue.
 //! - `metrics`: copies per video, availability, below-k episodes, traffic.
 //! - [`report`]: `report.json` and the SVG plots.
 
 mod copies;
 mod engine;
+mod membership;
 mod metrics;
 mod plot;
 pub mod report;
