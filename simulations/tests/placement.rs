@@ -378,7 +378,10 @@ count = 3
     };
     let run = |order: &str| simulate(&load(&text(order)), 2, |_, _| {}).expect("run").summary;
     let (fifo, first) = (run("fifo"), run("repairs_first"));
+    let popular = run("popular_first");
     assert!(fifo.max_queue_per_node > 50, "no backlog: {}", fifo.max_queue_per_node);
+    assert_eq!(popular.copies_end, 4000);
+    assert_eq!((popular.drops_leaving_no_copy, first.drops_leaving_no_copy, fifo.drops_leaving_no_copy), (0, 0, 0));
     eprintln!(
         "longest below k: fifo {} s, repairs_first {} s; transfers {} vs {}",
         fifo.below_k_longest_secs, first.below_k_longest_secs, fifo.transfers_completed, first.transfers_completed
