@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use shoal_sim::scenario::{load, load_str, parse_trace};
+use shoal_sim::scenario::{kind_of, load, load_placement, load_str, parse_trace, Kind};
 
 const GOOD: &str = r#"duration_secs = 60
 [video]
@@ -105,7 +105,12 @@ fn shipped_examples_load() {
     for entry in std::fs::read_dir(&dir).expect("scenarios folder") {
         let path = entry.expect("entry").path();
         if path.extension().is_some_and(|e| e == "toml") {
-            load(&path).unwrap_or_else(|e| panic!("{e}"));
+            let text = std::fs::read_to_string(&path).expect("read");
+            if kind_of(&text) == Kind::Placement {
+                load_placement(&path).unwrap_or_else(|e| panic!("{e}"));
+            } else {
+                load(&path).unwrap_or_else(|e| panic!("{e}"));
+            }
             n += 1;
         }
     }

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use toml_edit::{ImDocument, Item};
 
-use super::validate::{validate, KeyPath, Seg};
-use super::{Arrivals, Loaded, Scenario};
+use super::placement::{self, PlacementScenario};
+use super::validate::{validate, Check, KeyPath, Seg};
+use super::{Arrivals, Loaded, LoadedPlacement, Scenario};
 
 /// Why a scenario cannot be run.
 #[derive(Debug, thiserror::Error)]
@@ -41,10 +42,21 @@ pub fn load(path: &Path) -> Result<Loaded, ScenarioError> {
 
 /// Checks and hashes scenario `text`; `file` names it in errors, `base` resolves a trace path.
 pub fn load_str(text: &str, file: &str, base: &Path) -> Result<Loaded, ScenarioError> {
+    let scenario: Scenario = parse_checked(text, file, validate)?;
+    let trace = load_trace(&scenario, base)?;
+    Ok(Loaded { scenario, hash: sha256_hex(text.as_bytes()), trace })
+}
+
+/// Parses `text` as a `T` and runs `check` on it; every failure names `file`, line and key.
+pub(crate) fn parse_checked<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+    check: impl Fn(&T) -> Check,
+) -> Result<T, ScenarioError> {
     let doc = ImDocument::parse(text).map_err(|e| invalid(file, text, None, e.span(), e.message().to_string()))?;
-    let scenario: Scenario =
+    let value: T =
         toml::from_str(text).map_err(|e| invalid(file, text, Some(&doc), e.span(), e.message().to_string()))?;
-    if let Err((path, message)) = validate(&scenario) {
+    if let Err((path, message)) = check(&value) {
         let span = span_of(&doc, &path);
         return Err(ScenarioError::Invalid {
             file: file.into(),
@@ -53,8 +65,36 @@ pub fn load_str(text: &str, file: &str, base: &Path) -> Result<Loaded, ScenarioE
             message,
         });
     }
-    let trace = load_trace(&scenario, base)?;
-    Ok(Loaded { scenario, hash: sha256_hex(text.as_bytes()), trace })
+    Ok(value)
+}
+
+/// What a scenario file describes: a swarm (the default) or a `kind = "placement"` run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Swarm,
+    Placement,
+}
+
+/// The kind of the scenario `text` (a file that is not TOML is a swarm scenario, so that its
+/// syntax error is reported by the swarm loader).
+pub fn kind_of(text: &str) -> Kind {
+    match text.parse::<toml::Table>() {
+        Ok(t) if t.get("kind").and_then(|k| k.as_str()) == Some("placement") => Kind::Placement,
+        _ => Kind::Swarm,
+    }
+}
+
+/// Reads, checks and hashes the placement scenario at `path`.
+pub fn load_placement(path: &Path) -> Result<LoadedPlacement, ScenarioError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ScenarioError::Read { path: path.display().to_string(), source })?;
+    load_placement_str(&text, &path.display().to_string())
+}
+
+/// Checks and hashes placement scenario `text`; `file` names it in errors.
+pub fn load_placement_str(text: &str, file: &str) -> Result<LoadedPlacement, ScenarioError> {
+    let scenario: PlacementScenario = parse_checked(text, file, placement::validate)?;
+    Ok(LoadedPlacement { scenario, hash: sha256_hex(text.as_bytes()) })
 }
 
 /// Loads `path`, then sets each dotted `key` to its TOML `value` (as `sweep --grid` does) and

@@ -1,8 +1,10 @@
 //! A scenario: what is simulated (video, viewers, arrivals, network, servers, P2P behaviour),
-//! read from TOML. Every key is documented here and in `simulations/scenarios/*.toml`; unknown
+//! read from TOML; or, with `kind = "placement"`, a federation of redundancy nodes
+//! ([`placement`]). Every key is documented here and in `simulations/scenarios/*.toml`; unknown
 //! keys and out-of-range values are errors that name the key and its line.
 
 mod load;
+pub mod placement;
 mod validate;
 
 use std::path::PathBuf;
@@ -11,7 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::dist::Dist;
 
-pub use load::{load, load_str, load_with_overrides, parse_trace, sha256_hex, ScenarioError};
+pub use load::{
+    kind_of, load, load_placement, load_placement_str, load_str, load_with_overrides, parse_trace, sha256_hex, Kind,
+    ScenarioError,
+};
+pub use placement::PlacementScenario;
 
 /// The whole scenario file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -267,4 +273,12 @@ pub struct Loaded {
     pub hash: String,
     /// The trace's rows `(join_secs, watch_secs)` for `kind = "trace"`.
     pub trace: Vec<(f64, Option<f64>)>,
+}
+
+/// A placement scenario ready to run: the parsed file and its hash.
+#[derive(Debug, Clone)]
+pub struct LoadedPlacement {
+    pub scenario: PlacementScenario,
+    /// SHA-256 of the file's bytes.
+    pub hash: String,
 }

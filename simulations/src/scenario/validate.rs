@@ -18,16 +18,16 @@ pub enum Seg {
 pub struct KeyPath(pub Vec<Seg>);
 
 impl KeyPath {
-    fn of(parts: &[&str]) -> Self {
+    pub(crate) fn of(parts: &[&str]) -> Self {
         KeyPath(parts.iter().map(|p| Seg::Key((*p).into())).collect())
     }
 
-    fn index(mut self, i: usize) -> Self {
+    pub(crate) fn index(mut self, i: usize) -> Self {
         self.0.push(Seg::Index(i));
         self
     }
 
-    fn key(mut self, k: &str) -> Self {
+    pub(crate) fn key(mut self, k: &str) -> Self {
         self.0.push(Seg::Key(k.into()));
         self
     }
@@ -46,7 +46,8 @@ impl fmt::Display for KeyPath {
     }
 }
 
-type Check = Result<(), (KeyPath, String)>;
+/// A check's failure: the key at fault and why.
+pub(crate) type Check = Result<(), (KeyPath, String)>;
 
 /// Viewers a run may have (peer indices and link ids must fit in 32 bits).
 pub const MAX_VIEWERS: u64 = 1_000_000_000;
