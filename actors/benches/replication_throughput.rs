@@ -3,7 +3,10 @@
 //!     positional reads on blocking threads, one chunk ahead), with libp2p's default windows and
 //!     with the windows given by the knobs;
 //! (b) a plain quinn 0.11 sender/receiver of the same bytes: one bidirectional stream, the server
-//!     reading the same file the same way, quinn's default transport config.
+//!     reading the same file the same way, quinn's default transport config; once with rustls's
+//!     default cipher order (AES-256-GCM is negotiated) and once with libp2p-tls's order
+//!     (ChaCha20-Poly1305 first, what libp2p's QUIC negotiates), which isolates the transport's
+//!     own cost from the cipher's.
 //! For each: MB/s (1 MB = 10^6 bytes) and MB per CPU-second (getrusage of this process, which
 //! holds both ends), best of the rounds; then the ratio libp2p / quinn.
 //!
@@ -142,12 +145,33 @@ async fn libp2p_fetch(b: &ReplicationNet, a: PeerId, size: u64) -> u64 {
 
 /// The plain quinn pair: a server that answers each bi stream's 16-byte (offset, len) request
 /// with that range of the file, read like the node reads it; and a connected client.
-async fn quinn_pair(path: &Path, chunk: usize) -> (quinn::Endpoint, quinn::Connection) {
+/// With `libp2p_ciphers`, TLS offers the cipher suites in libp2p-tls's order (ChaCha20-Poly1305
+/// first, so that is what is negotiated) instead of rustls's default order (AES-256-GCM first).
+async fn quinn_pair(path: &Path, chunk: usize, libp2p_ciphers: bool) -> (quinn::Endpoint, quinn::Connection) {
+    use quinn::crypto::rustls::{QuicClientConfig, QuicServerConfig};
+    use quinn::rustls::crypto::ring::{cipher_suite, default_provider};
     use quinn::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("cert");
     let cert_der = cert.cert.der().clone();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
-    let server_config = quinn::ServerConfig::with_single_cert(vec![cert_der.clone()], key).expect("server config");
+    let mut provider = default_provider();
+    if libp2p_ciphers {
+        provider.cipher_suites = vec![
+            cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
+            cipher_suite::TLS13_AES_256_GCM_SHA384,
+            cipher_suite::TLS13_AES_128_GCM_SHA256,
+        ];
+    }
+    let provider = Arc::new(provider);
+    let tls13: &[&quinn::rustls::SupportedProtocolVersion] = &[&quinn::rustls::version::TLS13];
+    let server_tls = quinn::rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(tls13)
+        .expect("tls 1.3")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert_der.clone()], key)
+        .expect("server cert");
+    let server_config =
+        quinn::ServerConfig::with_crypto(Arc::new(QuicServerConfig::try_from(server_tls).expect("quic server")));
     let any: SocketAddr = "127.0.0.1:0".parse().expect("addr");
     let server = quinn::Endpoint::server(server_config, any).expect("server");
     let addr = server.local_addr().expect("addr");
@@ -197,7 +221,13 @@ async fn quinn_pair(path: &Path, chunk: usize) -> (quinn::Endpoint, quinn::Conne
     });
     let mut roots = quinn::rustls::RootCertStore::empty();
     roots.add(cert_der).expect("root");
-    let client_config = quinn::ClientConfig::with_root_certificates(Arc::new(roots)).expect("client config");
+    let client_tls = quinn::rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(tls13)
+        .expect("tls 1.3")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let client_config =
+        quinn::ClientConfig::new(Arc::new(QuicClientConfig::try_from(client_tls).expect("quic client")));
     let mut client = quinn::Endpoint::client(any).expect("client");
     client.set_default_client_config(client_config);
     let conn = client.connect(addr, "localhost").expect("connect").await.expect("handshake");
@@ -266,28 +296,36 @@ fn main() {
             defaults.max_stream_data / 1_000_000,
             defaults.max_connection_data / 1_000_000
         );
-        let tuned_label = format!("libp2p fetch_range (windows {}/{} MiB)", stream_window >> 20, conn_window >> 20);
+        let tuned_label = format!(
+            "libp2p fetch_range (windows {:.1}/{:.1} MB)",
+            stream_window as f64 / 1e6,
+            conn_window as f64 / 1e6
+        );
         let (b1, a1, a1_id) = libp2p_pair(&path, size, defaults).await;
         let (b2, a2, a2_id) = libp2p_pair(&path, size, tuned).await;
-        let (_client, conn) = quinn_pair(&path, chunk).await;
+        let (_client, conn) = quinn_pair(&path, chunk, false).await;
+        let (_client_chacha, conn_chacha) = quinn_pair(&path, chunk, true).await;
         // Warm-up (page cache, congestion windows), not measured.
         let warm = size.min(16 << 20);
         libp2p_fetch(&b1, a1_id, warm).await;
         libp2p_fetch(&b2, a2_id, warm).await;
         quinn_fetch(&conn, warm, chunk).await;
+        quinn_fetch(&conn_chacha, warm, chunk).await;
 
         let mut results: HashMap<&str, Run> = HashMap::new();
         for round in 0..rounds {
             let r1 = measure(libp2p_fetch(&b1, a1_id, size)).await;
             let r2 = measure(libp2p_fetch(&b2, a2_id, size)).await;
             let rq = measure(quinn_fetch(&conn, size, chunk)).await;
+            let rc = measure(quinn_fetch(&conn_chacha, size, chunk)).await;
             eprintln!(
-                "round {round}: libp2p default {:.1} MB/s, libp2p tuned {:.1} MB/s, quinn {:.1} MB/s",
+                "round {round}: libp2p default {:.1} MB/s, libp2p tuned {:.1} MB/s, quinn {:.1} MB/s, quinn chacha {:.1} MB/s",
                 r1.mb_per_s(),
                 r2.mb_per_s(),
-                rq.mb_per_s()
+                rq.mb_per_s(),
+                rc.mb_per_s()
             );
-            for (k, r) in [("default", r1), ("tuned", r2), ("quinn", rq)] {
+            for (k, r) in [("default", r1), ("tuned", r2), ("quinn", rq), ("chacha", rc)] {
                 let e = results.entry(k).or_default();
                 *e = e.better(r);
             }
@@ -296,21 +334,26 @@ fn main() {
             "replication throughput, {:.1} MB per transfer, best of {rounds} rounds, chunk {chunk} B",
             size as f64 / 1e6
         );
+        let quinn_label = "quinn 0.11 plain (defaults: AES-256-GCM)";
+        let chacha_label = "quinn 0.11 plain (libp2p-tls order: ChaCha20)";
         print(&default_label, results["default"]);
         print(&tuned_label, results["tuned"]);
-        print("quinn 0.11 plain (default transport config)", results["quinn"]);
-        let q = results["quinn"];
+        print(quinn_label, results["quinn"]);
+        print(chacha_label, results["chacha"]);
         for (label, k) in [(default_label.as_str(), "default"), (tuned_label.as_str(), "tuned")] {
-            let r = results[k];
-            println!(
-                "ratio {label} / quinn: {:.2}x MB/s, {:.2}x MB/CPU-s",
-                r.mb_per_s() / q.mb_per_s(),
-                r.mb_per_cpu_s() / q.mb_per_cpu_s()
-            );
+            for (base_label, base) in [(quinn_label, "quinn"), (chacha_label, "chacha")] {
+                let (r, q) = (results[k], results[base]);
+                println!(
+                    "ratio {label} / {base_label}: {:.2}x MB/s, {:.2}x MB/CPU-s",
+                    r.mb_per_s() / q.mb_per_s(),
+                    r.mb_per_cpu_s() / q.mb_per_cpu_s()
+                );
+            }
         }
         for n in [&a1, &b1, &a2, &b2] {
             n.shutdown().await;
         }
         conn.close(0u32.into(), b"done");
+        conn_chacha.close(0u32.into(), b"done");
     });
 }

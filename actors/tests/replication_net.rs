@@ -205,6 +205,28 @@ async fn two_members_connect_announce_and_transfer_ranges_and_torrents() {
     let none = a.net.fetch_range(id(&kb), hash, 0, 10).await.err().unwrap();
     assert!(matches!(none, NetError::NotFound), "{none}");
 
+    // A server whose file is shorter than it claims: the requester gets an error, never a
+    // short range passed off as complete.
+    let lying_hash: InfoHash = [0x43; 20];
+    let short = write_file(dir.path(), "short.mp4", &data[..100_000]);
+    let mut lying = Files::default();
+    lying.by_hash.insert(lying_hash, (short, 4 << 20, vec![]));
+    let kl = Keypair::generate_ed25519();
+    let liar = start(&kl, &[id(&kl), id(&kb)], vec![], lying, 0).await;
+    let liar_addr = liar.net.listen_addrs().await.remove(0);
+    b.net.dial(liar_addr).await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    while !b.net.connected_peers().await.contains(&id(&kl)) {
+        assert!(Instant::now() < deadline, "b never connected to the liar");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let result = match b.net.fetch_range(id(&kl), lying_hash, 0, 1 << 20).await {
+        Ok(stream) => collect(stream).await,
+        Err(e) => Err(e),
+    };
+    assert!(matches!(result, Err(NetError::Truncated { .. }) | Err(NetError::Io(_))), "{:?}", result.map(|v| v.len()));
+    liar.net.shutdown().await;
+
     // Torrents.
     assert_eq!(b.net.fetch_torrent(id(&ka), hash).await.unwrap(), torrent);
     assert!(matches!(b.net.fetch_torrent(id(&ka), [9; 20]).await, Err(NetError::NotFound)));

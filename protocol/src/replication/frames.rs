@@ -381,7 +381,7 @@ mod tests {
             Err(FrameError::TooLarge { len: MAX_HEADER_BODY as u64 + 1, cap: MAX_HEADER_BODY })
         );
         assert_eq!(body_len::<RangeRequest>([0; 4]), Err(FrameError::Empty));
-        assert_eq!(body_len::<ControlRequest>(u32::MAX.to_be_bytes()).unwrap_err().to_string().contains("cap"), true);
+        assert!(body_len::<ControlRequest>(u32::MAX.to_be_bytes()).unwrap_err().to_string().contains("cap"));
     }
 
     #[test]

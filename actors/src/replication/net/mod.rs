@@ -11,7 +11,10 @@
 //! in [`NetMetrics`], logged, reported as [`NetEvent::StrangerRefused`]) and its
 //! announcements never become [`NetEvent::Announcement`]. Bytes served are capped by
 //! `max_bytes_per_second` (a token bucket shared by every stream, 0 = unlimited).
+//! [`parse_listen`], [`parse_bootstrap`] and [`parse_trusted`] turn the `[redundancy]`
+//! strings into the config's types.
 
+mod addresses;
 mod behaviour;
 mod codec;
 mod error;
@@ -27,6 +30,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use addresses::{parse_bootstrap, parse_listen, parse_trusted, AddressError};
 pub use codec::{CONTROL_PROTOCOL, RANGE_PROTOCOL};
 pub use error::NetError;
 pub use handle::ReplicationNet;

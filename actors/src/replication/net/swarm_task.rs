@@ -246,16 +246,14 @@ impl SwarmTask {
                     }
                 }
             }
-            SwarmEvent::ConnectionClosed { peer_id, num_established, cause, .. } => {
-                if num_established == 0 {
-                    self.connected.remove(&peer_id);
-                    if self.trusted(&peer_id) {
-                        info!(peer = %peer_id, cause = ?cause, "member disconnected");
-                        self.metrics.set_connected(self.connected_trusted().len());
-                        self.emit(NetEvent::Disconnected(peer_id));
-                    }
-                    self.schedule_redial(&peer_id, Instant::now());
+            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
+                self.connected.remove(&peer_id);
+                if self.trusted(&peer_id) {
+                    info!(peer = %peer_id, cause = ?cause, "member disconnected");
+                    self.metrics.set_connected(self.connected_trusted().len());
+                    self.emit(NetEvent::Disconnected(peer_id));
                 }
+                self.schedule_redial(&peer_id, Instant::now());
             }
             SwarmEvent::OutgoingConnectionError { peer_id: Some(peer), error, .. } => {
                 debug!(%peer, %error, "dial failed");
@@ -264,12 +262,12 @@ impl SwarmTask {
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Control(event)) => self.on_control(event),
-            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. })) => {
-                // Learn the addresses members listen on, so streams can reach them again.
-                if self.trusted(&peer_id) {
-                    for addr in info.listen_addrs {
-                        self.swarm.add_peer_address(peer_id, addr);
-                    }
+            // Learn the addresses members listen on, so streams can reach them again.
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }))
+                if self.trusted(&peer_id) =>
+            {
+                for addr in info.listen_addrs {
+                    self.swarm.add_peer_address(peer_id, addr);
                 }
             }
             _ => {}
