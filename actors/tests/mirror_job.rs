@@ -56,6 +56,8 @@ struct Origin {
     ignore_ranges: AtomicBool,
     /// Web-seed body bytes sent so far.
     served: AtomicU64,
+    /// Answer this many web-seed requests with 503 first.
+    fail_next: AtomicU64,
 }
 
 struct OriginServer {
@@ -90,6 +92,9 @@ impl OriginServer {
 async fn web_seed(State(origin): State<Arc<Origin>>, UrlPath(name): UrlPath<String>, headers: HeaderMap) -> Response {
     if name != FILENAME {
         return StatusCode::NOT_FOUND.into_response();
+    }
+    if origin.fail_next.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     let delay = origin.delay_ms.load(Ordering::Relaxed);
     if delay > 0 {
@@ -158,6 +163,7 @@ async fn start_origin(len: usize) -> OriginServer {
         delay_ms: AtomicU64::new(0),
         ignore_ranges: AtomicBool::new(false),
         served: AtomicU64::new(0),
+        fail_next: AtomicU64::new(0),
     });
     let app = Router::new()
         .route("/static/web-videos/{name}", get(web_seed))
@@ -530,4 +536,83 @@ async fn the_web_seed_source_accepts_only_exact_partial_answers() {
     assert_eq!(missing.fetch(0, 10).await, Err(SourceError::Status { status: 404 }));
     origin.state.ignore_ranges.store(true, Ordering::Relaxed);
     assert_eq!(seed.fetch(0, 10).await, Err(SourceError::NotPartial { status: 200 }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_origin_is_retried_with_backoff_and_then_completes() {
+    let origin = start_origin(300_000).await;
+    // Enough 503s to drop the only source in the first attempt.
+    origin.state.fail_next.store(6, Ordering::SeqCst);
+    let node = Node::new(|c| {
+        c.redundancy.max_attempts = 3;
+        c.redundancy.retry_backoff_ms = 200;
+    });
+    let metrics = MirrorMetrics::default();
+    let (actor, handle, mut rx) = node.start(Arc::new(NoMembers), metrics.clone()).await;
+    let started = Instant::now();
+    actor.cast(MirrorMsg::Mirror(origin.request())).unwrap();
+
+    // The first attempt fails and is recorded with its reason and backoff.
+    let deadline = Instant::now() + WAIT;
+    let failed_once = loop {
+        let jobs = status(&actor).await;
+        if let Some(job) = jobs.first().filter(|j| j.failures >= 1) {
+            break job.clone();
+        }
+        assert!(Instant::now() < deadline, "the first attempt never failed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    assert!(failed_once.last_error.as_deref().is_some_and(|e| e.contains("HTTP 503")), "{failed_once:?}");
+
+    let copy = wait_event(&mut rx, |e| match e {
+        MirrorEvent::Completed(copy) => Some(copy),
+        MirrorEvent::Failed { error, .. } => panic!("gave up: {error}"),
+        _ => None,
+    })
+    .await;
+    assert!(started.elapsed() >= Duration::from_millis(200), "retried before the backoff");
+    let mirrored = std::fs::read(copies::copy_path(&node.media(), &copy.filename)).unwrap();
+    assert!(mirrored == origin.state.file[..]);
+    assert_eq!(metrics.jobs_ended("completed"), 1);
+    assert_eq!(metrics.jobs_ended("failed"), 0);
+    actor.stop(None);
+    handle.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_running_job_cancels_it_and_deletes_its_partial_file() {
+    let origin = start_origin(1_500_000).await;
+    origin.state.delay_ms.store(20, Ordering::Relaxed);
+    let node = Node::new(|_| {});
+    let metrics = MirrorMetrics::default();
+    let (actor, handle, mut rx) = node.start(Arc::new(NoMembers), metrics.clone()).await;
+    actor.cast(MirrorMsg::Mirror(origin.request())).unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let jobs = status(&actor).await;
+        if jobs.first().is_some_and(|j| j.running && j.pieces_done > 4) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the transfer made no progress");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let part = copies::part_path(&node.media(), FILENAME);
+    assert!(part.exists());
+    actor.cast(MirrorMsg::Drop { info_hash: origin.info_hash }).unwrap();
+    let dropped = wait_event(&mut rx, |e| match e {
+        MirrorEvent::Dropped { info_hash, copy } => Some((info_hash, copy)),
+        MirrorEvent::Completed(_) => panic!("completed after the drop"),
+        _ => None,
+    })
+    .await;
+    assert_eq!(dropped, (origin.info_hash, None));
+    assert!(status(&actor).await.is_empty());
+    // Nothing comes back: no completion, no partial file, no record.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(rx.try_recv().is_err(), "an event after the drop");
+    assert_no_copy(&node, &origin.info_hash);
+    assert_eq!(metrics.jobs_running(), 0);
+    assert_eq!(metrics.jobs_ended("dropped"), 1);
+    actor.stop(None);
+    handle.await.unwrap();
 }
