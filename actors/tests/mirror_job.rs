@@ -382,6 +382,12 @@ async fn a_corrupt_member_is_rejected_reported_and_the_file_completes_from_the_w
     });
     // The member also hands over the torrent (so the origin's torrent URL is not needed).
     let provider = TestMembers { members: vec![member.clone()], torrent: Some(origin.torrent.clone()) };
+    // The web seed fails the first attempt, so another attempt runs: the member banned in
+    // the first must not be asked again. Three failures in a row drop a source, and up to
+    // IN_FLIGHT requests may be out when the third comes back: 3 + IN_FLIGHT 503s make
+    // sure no success resets the count (an attempt that fails uses at least 3, so the
+    // three attempts allowed suffice).
+    origin.state.fail_next.store(3 + IN_FLIGHT as u64, Ordering::SeqCst);
     let (actor, handle, mut rx) = node.start(Arc::new(provider), metrics.clone()).await;
     let mut request = origin.request();
     request.torrent_url = format!("{}/lazy-static/torrents/missing.torrent", origin.base);
@@ -413,6 +419,7 @@ async fn a_corrupt_member_is_rejected_reported_and_the_file_completes_from_the_w
     assert!(metrics.pieces_fetched(KIND_WEB_SEED) > 0);
     assert_eq!(metrics.pieces_fetched(KIND_MEMBER) + metrics.pieces_fetched(KIND_WEB_SEED), pieces);
     assert!(origin.state.served.load(Ordering::Relaxed) > 0);
+    assert_eq!(origin.state.fail_next.load(Ordering::SeqCst), 0, "the first attempt did not reach the web seed");
     assert_nothing_partial_left(&node);
     actor.stop(None);
     handle.await.unwrap();
@@ -422,8 +429,8 @@ async fn a_corrupt_member_is_rejected_reported_and_the_file_completes_from_the_w
 async fn a_stopped_transfer_resumes_from_sled_and_fetches_less_than_the_file() {
     let size = 2_000_000usize;
     let origin = start_origin(size).await;
-    // 16 KiB pieces, 4 in flight, 15 ms per answer: about 2 s for the whole file.
-    origin.state.delay_ms.store(15, Ordering::Relaxed);
+    // 16 KiB pieces (123), 4 in flight, 25 ms per answer: about 0.8 s for the whole file.
+    origin.state.delay_ms.store(25, Ordering::Relaxed);
     let node = Node::new(|c| c.redundancy.concurrency = 1);
     let (actor, handle, _rx) = node.start(Arc::new(NoMembers), MirrorMetrics::default()).await;
     actor.cast(MirrorMsg::Mirror(origin.request())).unwrap();
