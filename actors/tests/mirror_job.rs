@@ -16,6 +16,7 @@ use futures::future::BoxFuture;
 use ractor::{Actor, ActorRef};
 use shoal_actors::config::ShoalConfig;
 use shoal_actors::replication::copies::{self, CopyReason};
+use shoal_actors::replication::mirror::transfer::IN_FLIGHT;
 use shoal_actors::replication::mirror::{
     MirrorArgs, MirrorError, MirrorEvent, MirrorHttp, MirrorMetrics, MirrorMsg, MirrorProgress, MirrorRequest,
     MirrorSupervisor, NoMembers, PieceSource, SourceError, SourceProvider, WebSeedSource, KIND_MEMBER, KIND_WEB_SEED,
@@ -55,6 +56,8 @@ struct Origin {
     ignore_ranges: AtomicBool,
     /// Web-seed body bytes sent so far.
     served: AtomicU64,
+    /// Answer this many web-seed requests with 503 first.
+    fail_next: AtomicU64,
 }
 
 struct OriginServer {
@@ -89,6 +92,9 @@ impl OriginServer {
 async fn web_seed(State(origin): State<Arc<Origin>>, UrlPath(name): UrlPath<String>, headers: HeaderMap) -> Response {
     if name != FILENAME {
         return StatusCode::NOT_FOUND.into_response();
+    }
+    if origin.fail_next.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     let delay = origin.delay_ms.load(Ordering::Relaxed);
     if delay > 0 {
@@ -157,6 +163,7 @@ async fn start_origin(len: usize) -> OriginServer {
         delay_ms: AtomicU64::new(0),
         ignore_ranges: AtomicBool::new(false),
         served: AtomicU64::new(0),
+        fail_next: AtomicU64::new(0),
     });
     let app = Router::new()
         .route("/static/web-videos/{name}", get(web_seed))
@@ -180,6 +187,10 @@ struct CorruptMember {
     file: Bytes,
     piece_length: u64,
     bad_piece: u64,
+    /// Set once the bad piece was handed out.
+    sent_bad: AtomicBool,
+    /// Requests received after that.
+    asked_after_bad: AtomicU64,
 }
 
 impl PieceSource for CorruptMember {
@@ -191,9 +202,13 @@ impl PieceSource for CorruptMember {
     }
     fn fetch(&self, offset: u64, len: u64) -> BoxFuture<'_, Result<Bytes, SourceError>> {
         Box::pin(async move {
+            if self.sent_bad.load(Ordering::SeqCst) {
+                self.asked_after_bad.fetch_add(1, Ordering::SeqCst);
+            }
             let mut piece = self.file.slice(offset as usize..(offset + len) as usize).to_vec();
             if offset / self.piece_length == self.bad_piece {
                 piece[7] ^= 0x55;
+                self.sent_bad.store(true, Ordering::SeqCst);
             }
             Ok(Bytes::from(piece))
         })
@@ -358,10 +373,21 @@ async fn a_corrupt_member_is_rejected_reported_and_the_file_completes_from_the_w
     let node = Node::new(|_| {});
     let metrics = MirrorMetrics::default();
     let bad_piece = 3u64;
-    let member =
-        CorruptMember { file: origin.state.file.clone(), piece_length: u64::from(origin.piece_length), bad_piece };
+    let member = Arc::new(CorruptMember {
+        file: origin.state.file.clone(),
+        piece_length: u64::from(origin.piece_length),
+        bad_piece,
+        sent_bad: AtomicBool::new(false),
+        asked_after_bad: AtomicU64::new(0),
+    });
     // The member also hands over the torrent (so the origin's torrent URL is not needed).
-    let provider = TestMembers { members: vec![Arc::new(member)], torrent: Some(origin.torrent.clone()) };
+    let provider = TestMembers { members: vec![member.clone()], torrent: Some(origin.torrent.clone()) };
+    // The web seed fails the first attempt, so another attempt runs: the member banned in
+    // the first must not be asked again. Three failures in a row drop a source, and up to
+    // IN_FLIGHT requests may be out when the third comes back: 3 + IN_FLIGHT 503s make
+    // sure no success resets the count (an attempt that fails uses at least 3, so the
+    // three attempts allowed suffice).
+    origin.state.fail_next.store(3 + IN_FLIGHT as u64, Ordering::SeqCst);
     let (actor, handle, mut rx) = node.start(Arc::new(provider), metrics.clone()).await;
     let mut request = origin.request();
     request.torrent_url = format!("{}/lazy-static/torrents/missing.torrent", origin.base);
@@ -384,11 +410,16 @@ async fn a_corrupt_member_is_rejected_reported_and_the_file_completes_from_the_w
     assert!(mirrored == origin.state.file[..], "a corrupt byte was kept");
     assert_eq!(metrics.pieces_rejected(KIND_MEMBER), 1);
     assert_eq!(metrics.pieces_rejected(KIND_WEB_SEED), 0);
-    // The member was dropped after the bad piece: the rest came from the web seed.
+    // The member was dropped once its bad piece was seen: at most the requests already in
+    // flight (issued before the job saw the bad piece) reached it afterwards; the rest of
+    // the file came from the web seed.
+    let asked_after = member.asked_after_bad.load(Ordering::SeqCst);
+    assert!(asked_after < IN_FLIGHT as u64, "the member was asked {asked_after} times after its bad piece");
     let pieces = 700_001u64.div_ceil(u64::from(origin.piece_length));
-    assert!(metrics.pieces_fetched(KIND_MEMBER) <= 3, "the member kept serving after a bad piece");
+    assert!(metrics.pieces_fetched(KIND_WEB_SEED) > 0);
     assert_eq!(metrics.pieces_fetched(KIND_MEMBER) + metrics.pieces_fetched(KIND_WEB_SEED), pieces);
     assert!(origin.state.served.load(Ordering::Relaxed) > 0);
+    assert_eq!(origin.state.fail_next.load(Ordering::SeqCst), 0, "the first attempt did not reach the web seed");
     assert_nothing_partial_left(&node);
     actor.stop(None);
     handle.await.unwrap();
@@ -398,8 +429,8 @@ async fn a_corrupt_member_is_rejected_reported_and_the_file_completes_from_the_w
 async fn a_stopped_transfer_resumes_from_sled_and_fetches_less_than_the_file() {
     let size = 2_000_000usize;
     let origin = start_origin(size).await;
-    // 16 KiB pieces, 4 in flight, 15 ms per answer: about 2 s for the whole file.
-    origin.state.delay_ms.store(15, Ordering::Relaxed);
+    // 16 KiB pieces (123), 4 in flight, 25 ms per answer: about 0.8 s for the whole file.
+    origin.state.delay_ms.store(25, Ordering::Relaxed);
     let node = Node::new(|c| c.redundancy.concurrency = 1);
     let (actor, handle, _rx) = node.start(Arc::new(NoMembers), MirrorMetrics::default()).await;
     actor.cast(MirrorMsg::Mirror(origin.request())).unwrap();
@@ -512,4 +543,83 @@ async fn the_web_seed_source_accepts_only_exact_partial_answers() {
     assert_eq!(missing.fetch(0, 10).await, Err(SourceError::Status { status: 404 }));
     origin.state.ignore_ranges.store(true, Ordering::Relaxed);
     assert_eq!(seed.fetch(0, 10).await, Err(SourceError::NotPartial { status: 200 }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_origin_is_retried_with_backoff_and_then_completes() {
+    let origin = start_origin(300_000).await;
+    // Enough 503s to drop the only source in the first attempt.
+    origin.state.fail_next.store(6, Ordering::SeqCst);
+    let node = Node::new(|c| {
+        c.redundancy.max_attempts = 3;
+        c.redundancy.retry_backoff_ms = 200;
+    });
+    let metrics = MirrorMetrics::default();
+    let (actor, handle, mut rx) = node.start(Arc::new(NoMembers), metrics.clone()).await;
+    let started = Instant::now();
+    actor.cast(MirrorMsg::Mirror(origin.request())).unwrap();
+
+    // The first attempt fails and is recorded with its reason and backoff.
+    let deadline = Instant::now() + WAIT;
+    let failed_once = loop {
+        let jobs = status(&actor).await;
+        if let Some(job) = jobs.first().filter(|j| j.failures >= 1) {
+            break job.clone();
+        }
+        assert!(Instant::now() < deadline, "the first attempt never failed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    assert!(failed_once.last_error.as_deref().is_some_and(|e| e.contains("HTTP 503")), "{failed_once:?}");
+
+    let copy = wait_event(&mut rx, |e| match e {
+        MirrorEvent::Completed(copy) => Some(copy),
+        MirrorEvent::Failed { error, .. } => panic!("gave up: {error}"),
+        _ => None,
+    })
+    .await;
+    assert!(started.elapsed() >= Duration::from_millis(200), "retried before the backoff");
+    let mirrored = std::fs::read(copies::copy_path(&node.media(), &copy.filename)).unwrap();
+    assert!(mirrored == origin.state.file[..]);
+    assert_eq!(metrics.jobs_ended("completed"), 1);
+    assert_eq!(metrics.jobs_ended("failed"), 0);
+    actor.stop(None);
+    handle.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_running_job_cancels_it_and_deletes_its_partial_file() {
+    let origin = start_origin(1_500_000).await;
+    origin.state.delay_ms.store(20, Ordering::Relaxed);
+    let node = Node::new(|_| {});
+    let metrics = MirrorMetrics::default();
+    let (actor, handle, mut rx) = node.start(Arc::new(NoMembers), metrics.clone()).await;
+    actor.cast(MirrorMsg::Mirror(origin.request())).unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let jobs = status(&actor).await;
+        if jobs.first().is_some_and(|j| j.running && j.pieces_done > 4) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the transfer made no progress");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let part = copies::part_path(&node.media(), FILENAME);
+    assert!(part.exists());
+    actor.cast(MirrorMsg::Drop { info_hash: origin.info_hash }).unwrap();
+    let dropped = wait_event(&mut rx, |e| match e {
+        MirrorEvent::Dropped { info_hash, copy } => Some((info_hash, copy)),
+        MirrorEvent::Completed(_) => panic!("completed after the drop"),
+        _ => None,
+    })
+    .await;
+    assert_eq!(dropped, (origin.info_hash, None));
+    assert!(status(&actor).await.is_empty());
+    // Nothing comes back: no completion, no partial file, no record.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(rx.try_recv().is_err(), "an event after the drop");
+    assert_no_copy(&node, &origin.info_hash);
+    assert_eq!(metrics.jobs_running(), 0);
+    assert_eq!(metrics.jobs_ended("dropped"), 1);
+    actor.stop(None);
+    handle.await.unwrap();
 }

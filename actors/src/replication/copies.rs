@@ -130,6 +130,22 @@ impl Copies {
     pub fn remove(&self, info_hash: &[u8; 20]) -> Result<Option<CopyRecord>, StoreError> {
         remove(&self.store, info_hash)
     }
+
+    /// The path and size of the complete copy of `info_hash`, when it is recorded and the
+    /// file on disk has the recorded size (what members may be served; the transport's
+    /// `FileResolver::complete_file`).
+    pub fn complete_file(&self, media_dir: &Path, info_hash: &[u8; 20]) -> Option<(PathBuf, u64)> {
+        let copy = self.get(info_hash).ok().flatten()?;
+        let path = copy_path(media_dir, &copy.filename);
+        let len = std::fs::metadata(&path).ok().filter(|m| m.is_file())?.len();
+        (len == copy.size).then_some((path, len))
+    }
+
+    /// The kept `.torrent` of the copy of `info_hash` (`FileResolver::torrent`).
+    pub fn torrent(&self, media_dir: &Path, info_hash: &[u8; 20]) -> Option<Vec<u8>> {
+        let copy = self.get(info_hash).ok().flatten()?;
+        std::fs::read(torrent_path(media_dir, &copy.filename)).ok()
+    }
 }
 
 /// Writes (or replaces) a copy and its name index.
@@ -252,6 +268,25 @@ mod tests {
         assert_eq!(by_filename(&store, "a-360.mp4").unwrap(), None);
         assert_eq!(remove(&store, &[1; 20]).unwrap(), None);
         assert_eq!(list(&store).unwrap(), vec![b]);
+    }
+
+    #[test]
+    fn complete_file_needs_the_record_and_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let media = dir.path().join("media");
+        std::fs::create_dir_all(redundancy_dir(&media)).unwrap();
+        let copies = Copies::new(store);
+        let r = record(4, "d-360.mp4");
+        std::fs::write(copy_path(&media, &r.filename), vec![1u8; 1234]).unwrap();
+        assert_eq!(copies.complete_file(&media, &r.info_hash), None, "no record yet");
+        copies.put(&r).unwrap();
+        assert_eq!(copies.complete_file(&media, &r.info_hash), Some((copy_path(&media, &r.filename), 1234)));
+        assert_eq!(copies.torrent(&media, &r.info_hash), None);
+        std::fs::write(torrent_path(&media, &r.filename), b"d8:announce0:e").unwrap();
+        assert_eq!(copies.torrent(&media, &r.info_hash).as_deref(), Some(&b"d8:announce0:e"[..]));
+        std::fs::write(copy_path(&media, &r.filename), vec![1u8; 10]).unwrap();
+        assert_eq!(copies.complete_file(&media, &r.info_hash), None, "truncated file");
     }
 
     #[test]

@@ -33,6 +33,10 @@ pub struct ProgressRecord {
     /// Unix milliseconds before which the job must not start (retry backoff).
     pub not_before_ms: u64,
     pub last_error: Option<String>,
+    /// Sources ([`super::PieceSource::id`]) that sent a corrupt piece: never asked again
+    /// by this job, whatever the attempt.
+    #[serde(default)]
+    pub banned_sources: Vec<String>,
 }
 
 impl ProgressRecord {
@@ -48,6 +52,7 @@ impl ProgressRecord {
             failures: 0,
             not_before_ms: 0,
             last_error: None,
+            banned_sources: Vec::new(),
         }
     }
 

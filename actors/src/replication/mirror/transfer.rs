@@ -8,7 +8,8 @@
 //!
 //! A piece that does not match its hash is thrown away, counted
 //! (`shoal_redundancy_pieces_rejected_total{source_kind}`), its source is dropped for the
-//! rest of the attempt and reported ([`MirrorEvent::Misbehaving`]), and the piece is
+//! rest of the job (later attempts too: the progress record keeps it) and reported
+//! ([`MirrorEvent::Misbehaving`]), and the piece is
 //! fetched from another source. A source that fails [`SOURCE_ERRORS_IN_ROW`] times in a
 //! row is dropped too (without blame).
 
@@ -95,6 +96,7 @@ impl Transfer<'_> {
             self.recheck(&file, &info, &part, &mut record).await?;
         }
         let mut slots = self.sources_for(&request, &metainfo);
+        slots.retain(|slot| !record.banned_sources.contains(&slot.source.id()));
         self.fetch_missing(&file, &info, &part, &mut record, &mut slots).await?;
         self.finish(file, &torrent, &part, &record).await
     }
@@ -244,6 +246,10 @@ impl Transfer<'_> {
                     tracing::warn!(source = %source_id, kind, piece, file = %record.request.filename,
                         "piece does not match the torrent's hash: discarded, source dropped");
                     slot.dropped = true;
+                    if !record.banned_sources.contains(&source_id) {
+                        record.banned_sources.push(source_id.clone());
+                        progress::put(self.store, record)?;
+                    }
                     let _ =
                         self.events.send(MirrorEvent::Misbehaving { info_hash, source_id, source_kind: kind, piece });
                     last_error = Some(SourceError::Unavailable(format!("{} sent a corrupt piece", slot.source.id())));
