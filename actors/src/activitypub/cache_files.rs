@@ -111,7 +111,7 @@ struct CacheFileLabels {
     outcome: &'static str,
 }
 
-/// `activitypub_cache_files_total{activity, outcome}`: the labels are fixed strings, so
+/// `shoal_activitypub_cache_files_total{activity, outcome}`: the labels are fixed strings, so
 /// a sender cannot grow the set.
 #[derive(Clone, Default)]
 pub struct CacheFileMetrics {
