@@ -94,10 +94,10 @@ fn torrent_info(node: &TestNode, url: &str) -> Result<Value> {
     serde_json::from_str(out.stdout.trim()).context("lt_torrent_info.py output")
 }
 
-/// `activitypub_cache_files_total{activity, outcome}` on the node.
+/// `shoal_activitypub_cache_files_total{activity, outcome}` on the node.
 fn cache_file_count(node: &TestNode, activity: &str, outcome: &str) -> Result<f64> {
     let labels = format!("{{activity=\"{activity}\",outcome=\"{outcome}\"}}");
-    Ok(metric_samples(node, "activitypub_cache_files_total")?
+    Ok(metric_samples(node, "shoal_activitypub_cache_files_total")?
         .into_iter()
         .filter(|(l, _)| *l == labels)
         .map(|(_, v)| v)
@@ -107,7 +107,11 @@ fn cache_file_count(node: &TestNode, activity: &str, outcome: &str) -> Result<f6
 fn wait_count(node: &TestNode, activity: &str, outcome: &str, want: f64) -> Result<()> {
     wait_for(STEP, &format!("cache file {activity}/{outcome} counted {want}"), |last| {
         let now = cache_file_count(node, activity, outcome)?;
-        *last = now.to_string();
+        *last = format!(
+            "{now}; samples: {:?}\nnode log:\n{}",
+            metric_samples(node, "shoal_activitypub_cache_files_total")?,
+            node.log_tail(30)
+        );
         Ok((now >= want).then_some(()))
     })
 }

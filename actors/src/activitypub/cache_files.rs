@@ -12,7 +12,7 @@
 //! `followings`: hosts this node follows, `anybody`) and stored in
 //! [`crate::replication::origin_mirrors`]; `Undo` removes it. A refusal changes nothing
 //! and is answered 202 as PeerTube answers (it takes the activity and drops it); every
-//! outcome is counted in `activitypub_cache_files_total{activity, outcome}`.
+//! outcome is counted in `shoal_activitypub_cache_files_total{activity, outcome}`.
 //! PeerTube 8 stores only HLS CacheFiles; Shoal mirrors and lists web-video files, so it
 //! takes web-video ones and ignores HLS ones (it serves no playlists). An accepted
 //! CacheFile is not forwarded to the origin's followers (PeerTube forwards it, signed with
@@ -49,8 +49,10 @@ pub struct CopyAnnouncement {
     /// File name under `media/redundancy/` (served at `/static/redundancy/{filename}`).
     pub filename: String,
     pub size: u64,
-    /// PeerTube's resolution (the picture's short side).
+    /// PeerTube's resolution (the picture's short side); 0: taken from the file of that
+    /// info hash in the remote video this node knows (helper B's `CopyRecord` has none).
     pub resolution: u32,
+    /// Frames per second; with `resolution` 0, taken from the known file too.
     pub fps: f64,
     /// Unix seconds when the copy completed.
     pub created_at: u64,
@@ -109,7 +111,7 @@ struct CacheFileLabels {
     outcome: &'static str,
 }
 
-/// `activitypub_cache_files_total{activity, outcome}`: the labels are fixed strings, so
+/// `shoal_activitypub_cache_files_total{activity, outcome}`: the labels are fixed strings, so
 /// a sender cannot grow the set.
 #[derive(Clone, Default)]
 pub struct CacheFileMetrics {
@@ -289,6 +291,28 @@ async fn owner_and_inbox(ctx: &Ctx, video_url: &str) -> Result<(String, String),
     Ok((owner, actor.delivery_inbox().to_string()))
 }
 
+/// `copy` with its resolution and fps from the known remote video's file of the same
+/// info hash, when it has none (resolution 0).
+fn with_known_file(ctx: &Ctx, copy: &CopyAnnouncement) -> Result<CopyAnnouncement, ApServiceError> {
+    let mut copy = copy.clone();
+    if copy.resolution != 0 {
+        return Ok(copy);
+    }
+    let hex = hex::encode(copy.info_hash);
+    let file = remote_videos::by_url(ctx, &copy.video_url)?
+        .and_then(|v| v.remote)
+        .and_then(|r| r.files.into_iter().find(|f| f.info_hash.eq_ignore_ascii_case(&hex)));
+    let Some(file) = file else {
+        return Err(ApServiceError::Invalid(format!(
+            "no resolution for the copy {hex} of {}: the video's file is unknown here",
+            copy.video_url
+        )));
+    };
+    copy.resolution = file.resolution;
+    copy.fps = file.fps;
+    Ok(copy)
+}
+
 fn announced(ctx: &Ctx, info_hash: &[u8; 20]) -> Result<Option<AnnouncedCopy>, ApServiceError> {
     Ok(store::get(&ctx.store.redundancy_announced, tree::REDUNDANCY_ANNOUNCED, info_hash)?)
 }
@@ -307,6 +331,7 @@ impl ActivityPub {
     ) -> Result<Announced, ApServiceError> {
         let ctx = self.ctx();
         let now = unix_secs();
+        let copy = &with_known_file(ctx, copy)?;
         let previous = announced(ctx, &copy.info_hash)?;
         let (owner, inbox) = match &previous {
             Some(p) if p.video_url == copy.video_url => (p.owner.clone(), p.inbox.clone()),
