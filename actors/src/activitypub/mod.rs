@@ -6,7 +6,7 @@
 
 mod documents;
 mod fetch;
-mod follows;
+pub(crate) mod follows;
 mod inbox;
 mod inbox_limit;
 mod keys;

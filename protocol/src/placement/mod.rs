@@ -5,12 +5,15 @@
 //! - [`hysteresis`]: what to do about one video given who holds it (min/max replicas,
 //!   `repair_delay`, `min_lifetime`, as IPFS Cluster's `replication_factor_min/max`).
 //! - [`bulk`]: placement of a whole catalogue at once, as per-member assignments.
+//! - [`strategy`]: PeerTube's redundancy strategies (`most-views`, `trending`,
+//!   `recently-added`) as a deterministic selection within each strategy's size budget.
 //!
 //! Pure: no I/O, no clock; times are passed in (any unit, the same for times and durations).
 
 pub mod bulk;
 pub mod hrw;
 pub mod hysteresis;
+pub mod strategy;
 
 pub use bulk::{place_all, Assignment};
 pub use hrw::{place, Member, MemberId, Members, Ranked, VideoDigest};
