@@ -37,7 +37,8 @@ listening. Controlled over HTTP (JSON bodies), every command answers JSON:
   {"status", "body", "activity"}. Kinds: comment {"video", "in_reply_to",
   "text"} | own_comment {"text", "in_reply_to"} | like | dislike {"object"} |
   undo {"activity_id"} | view {"object", "viewers"} | publish {"name"} |
-  update_video {"uuid", "name"} | delete_video {"uuid"} | delete_comment
+  update_video {"uuid", "name"} | delete_video {"uuid"} | cache_file {"video",
+  "action", "form", ...} (see pt_send.py) | delete_comment
   {"note_id"} | approve_reply | reject_reply {"object", "in_reply_to"} | raw
   {"activity"}. "inbox": where to POST (default: where PeerTube sends it),
   "as": the actor, "bare": no @context (what this test-mode PeerTube sends when
@@ -45,7 +46,8 @@ listening. Controlled over HTTP (JSON bodies), every command answers JSON:
 - POST /_control/fetch {"url"}: a signed GET as the instance actor.
 - POST /_control/crawl {"url"}: crawls a collection as crawl.ts does.
 - GET /_control/state: follows, followers, comments, rates, views, remote
-  videos, crawls, deliveries (with their outcome) and GETs served.
+  videos, crawls, cache files received, deliveries (with their outcome) and GETs
+  served.
 """
 import copy
 import itertools
@@ -126,6 +128,7 @@ class FakePeerTube(Sender):
         self.remote_actors = {}
         self.remote_videos = {}
         self.crawls = {}
+        self.cache_files = {}  # CacheFile id -> what was received (see on_cache_file)
         self.host = PeerTubeHost(self)
         self.base = self.host.base
         self.host.fetcher = fc.KeyFetcher(signer=self.server_actor)
@@ -310,6 +313,8 @@ class FakePeerTube(Sender):
             return self.on_follow(act, signer)
         if kind == "Undo":
             return self.on_undo(act, signer)
+        if kind in ("Create", "Update") and isinstance(act["object"], dict) and act["object"].get("type") == "CacheFile":
+            return self.on_cache_file(act, signer)
         if kind == "Create" and act["object"].get("type") == "Note":
             return self.on_comment(act["object"])
         if kind in ("Create", "Update") and act["object"].get("type") == "Video":
@@ -375,11 +380,49 @@ class FakePeerTube(Sender):
             with self.lock:
                 removed = self.followers.pop((pv_id(inner["object"]), signer), None)
             return "follower removed" if removed else "no such follower"
+        if inner["type"] == "Create" and isinstance(inner.get("object"), dict) and \
+                inner["object"].get("type") == "CacheFile":
+            # process-undo.ts processUndoCacheFile: loadByUrl, only by its actor.
+            cache_id = inner["object"].get("id")
+            with self.lock:
+                known = self.cache_files.get(cache_id)
+                if known is None:
+                    return f"Cannot undo unknown video cache {cache_id}"
+                if known["actor"] != signer:
+                    raise ValueError(f"Cannot delete redundancy {cache_id} of another actor.")
+                known["undone"] = True
+            return "cache file undone" if known["stored"] else \
+                "cache file undone (PeerTube 8 had not stored it: not an HLS redundancy)"
         if inner["type"] in ("Like", "Dislike"):
             with self.lock:
                 removed = self.rates.pop((signer, pv_id(inner["object"])), None)
             return f"{inner['type'].lower()} undone" if removed else "no such rate"
         return f"undo of {inner['type']} ignored"
+
+    def on_cache_file(self, act, signer):
+        """process-create.ts processCreateCacheFile / process-update.ts processUpdateCacheFile:
+        isRedundancyAccepted (this fake's accept_from is PeerTube's default, anybody), the
+        video found (one of ours here), then createOrUpdateCacheFile: an update only by its
+        actor, and PeerTube 8 keeps only HLS redundancies (others are valid but not stored:
+        "Do not create remote cache file of non application/x-mpegURL media type")."""
+        obj = act["object"]
+        error = pv.cache_file(obj)
+        if error:
+            raise ValueError(f"Cache file object is not valid: {error}")
+        if self.local_video(obj["object"]) is None:
+            raise ValueError(f"Cannot find video {obj['object']}")
+        media = obj["url"].get("mediaType")
+        with self.lock:
+            known = self.cache_files.get(obj["id"])
+            if known is not None and known["actor"] != signer:
+                raise ValueError(f"Cannot update redundancy {obj['id']} of another actor.")
+            record = {"id": obj["id"], "actor": signer, "activity": act["type"], "object": obj,
+                      "stored": media == "application/x-mpegURL", "undone": False,
+                      "updates": (known or {}).get("updates", 0) + (1 if act["type"] == "Update" else 0)}
+            self.cache_files[obj["id"]] = record
+        if not record["stored"]:
+            return f"cache file valid; not stored: PeerTube 8 keeps only application/x-mpegURL redundancies, not {media}"
+        return "cache file stored"
 
     def on_comment(self, note):
         """process-create.ts / video-comments.ts resolveThread: the comment is fetched from its
@@ -562,6 +605,7 @@ class FakePeerTube(Sender):
                 "remote_videos": {k: {f: x for f, x in v.items() if f != "object"} for k, v in self.remote_videos.items()},
                 "remote_video_objects": {k: v.get("object") for k, v in self.remote_videos.items()},
                 "crawls": self.crawls,
+                "cache_files": list(self.cache_files.values()),
                 "deliveries": [{k: v for k, v in d.items() if k != "headers"} | {"headers": d["headers"]}
                                for d in deliveries],
                 "requests": requests,

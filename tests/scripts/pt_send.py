@@ -108,6 +108,8 @@ class Sender:
             activity = ps.undo(f"{original['id']}/undo", actor.id, actor.followers, inner,
                                {"to": [video["account"]], "cc": []})
             return self.post(activity, cmd.get("inbox") or self.shared_inbox(video["account"]), actor, cmd, "Rate")
+        if kind == "cache_file":
+            return self.send_cache_file(cmd)
         if kind == "comment":
             return self.comment_on_remote(cmd, actor)
         if kind == "own_comment":
@@ -148,6 +150,42 @@ class Sender:
             activity = ps.reply_approval(kind_name, activity_id, actor.id, cmd["in_reply_to"], cmd["object"])
             return self.post(activity, cmd["inbox"], actor, cmd, kind_name)
         raise ValueError(f"unknown kind {kind!r}")
+
+    def send_cache_file(self, cmd):
+        """A CacheFile about a remote (Shoal) video, from the instance actor to the video
+        owner's shared inbox (send-create.ts sendCreateCacheFile, send-update.ts
+        sendUpdateCacheFile, send-undo.ts sendUndoCacheFile; audience
+        getOriginVideoAudience). "action": create | update | undo; "form": hls (what
+        PeerTube 8 sends: /redundancy/streaming-playlists/hls/UUID) | web-video (PeerTube
+        <= 6: /redundancy/videos/UUID/RES[-FPS], "resolution", "size", "fps", "filename");
+        "expires" (ISO, or null); "href" overrides the copy's URL."""
+        server = self.server_actor
+        video = self.remote_video(cmd["video"])
+        owner = video["account"]
+        if cmd.get("form", "hls") == "hls":
+            cache_id = f"{self.base}/redundancy/streaming-playlists/hls/{video['uuid']}"
+            href, link = f"{self.base}/static/redundancy/hls/{video['uuid']}", None
+        else:
+            res, fps = cmd["resolution"], cmd.get("fps")
+            suffix = f"-{fps}" if fps and fps != -1 else ""
+            cache_id = f"{self.base}/redundancy/videos/{video['uuid']}/{res}{suffix}"
+            href = f"{self.base}/static/redundancy/{cmd.get('filename', video['uuid'] + '-' + str(res) + '.mp4')}"
+            link = {"mediaType": cmd.get("media_type", "video/mp4"), "height": res, "size": cmd["size"], "fps": fps}
+        href = cmd.get("href") or href
+        obj = ps.cache_file(cache_id, cmd["video"], href, cmd.get("expires"), link)
+        audience = {"to": [owner], "cc": []}
+        action = cmd.get("action", "create")
+        if action == "create":
+            activity = ps.create(cache_id, server.id, obj, audience)
+        elif action == "update":
+            activity = ps.update(f"{cache_id}/updates/{ps.now_iso()}", server.id, obj, audience)
+        elif action == "undo":
+            inner = ps.create(cache_id, server.id, obj, {"to": [fc.PUBLIC], "cc": [server.followers]})
+            activity = ps.undo(f"{cache_id}/undo", server.id, server.followers, inner, audience)
+        else:
+            raise ValueError(f"cache_file: unknown action {action!r}")
+        result = self.post(activity, cmd.get("inbox") or self.shared_inbox(owner), server, cmd, "CacheFile")
+        return {**result, "cache_file_id": cache_id}
 
     def shared_inbox(self, actor_url):
         doc = self.remote_actor(actor_url)

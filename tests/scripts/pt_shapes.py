@@ -58,6 +58,8 @@ CONTEXTS = {
     "RejectReply": _ctx({"RejectReply": "pt:RejectReply"}),
     "PlayerSettings": _ctx({"PlayerSettings": {"@type": "@id", "@id": "pt:PlayerSettings"}, "theme": "pt:theme"}),
     "Chapters": _ctx({"hasPart": "sc:hasPart", "endOffset": "sc:endOffset", "startOffset": "sc:startOffset"}),
+    "CacheFile": _ctx({"expires": "sc:expires", "CacheFile": "pt:CacheFile",
+                       "size": {"@type": "sc:Number", "@id": "pt:size"}, "fps": {"@type": "sc:Number", "@id": "pt:fps"}}),
     "View": _ctx({"WatchAction": "sc:WatchAction", "InteractionCounter": "sc:InteractionCounter",
                   "interactionType": "sc:interactionType", "userInteractionCount": "sc:userInteractionCount"}),
 }
@@ -237,3 +239,11 @@ def announce(announce_id, actor, object_id, audience):
 def reply_approval(kind, activity_id, actor, in_reply_to, comment_url):
     activity = {"type": kind, "id": activity_id, "actor": actor, "inReplyTo": in_reply_to, "object": comment_url}
     return {k: v for k, v in activity.items() if v is not None}
+
+
+def cache_file(cache_id, video_url, href, expires, link=None):
+    """VideoRedundancyModel.toActivityPubObject: an HLS playlist Link (PeerTube 8), or
+    `link` (a web-video file Link: mediaType, height, size, fps, as PeerTube <= 6 sent)."""
+    url = {"type": "Link", "mediaType": "application/x-mpegURL", "href": href} if link is None else \
+        {"type": "Link", "href": href, **link}
+    return {"id": cache_id, "type": "CacheFile", "object": video_url, "expires": expires, "url": url}

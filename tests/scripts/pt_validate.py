@@ -125,7 +125,9 @@ def create_object(obj):
         return note(obj)
     if obj.get("type") == "Video":
         return video(obj)
-    if obj.get("type") in ("View", "Dislike", "Flag", "Playlist", "WatchAction", "CacheFile"):
+    if obj.get("type") == "CacheFile":
+        return cache_file(obj)
+    if obj.get("type") in ("View", "Dislike", "Flag", "Playlist", "WatchAction"):
         return None
     return f"Create of {obj.get('type')}"
 
@@ -137,7 +139,9 @@ def update_object(obj):
         return video(obj)
     if obj.get("type") in ACTOR_TYPES:
         return actor(obj)
-    if obj.get("type") in ("Playlist", "CacheFile", "PlayerSettings"):
+    if obj.get("type") == "CacheFile":
+        return cache_file(obj)
+    if obj.get("type") in ("Playlist", "PlayerSettings"):
         return None
     return f"Update of {obj.get('type')}"
 
@@ -201,6 +205,26 @@ def _video_url(u):
     if isinstance(u.get("rel"), list) and "tracker" in u["rel"]:
         return is_url(u.get("href"))
     return media == "application/json" and isinstance(u.get("rel"), list) and "metadata" in u["rel"]
+
+
+def cache_file(obj):
+    """isCacheFileObjectValid (custom-validators/activitypub/cache-file.ts): expires a date
+    when set, object a URL, url a video-file Link (isRemoteVideoUrlValid) or an HLS
+    playlist Link (isPlaylistRedundancyUrlValid)."""
+    if not isinstance(obj, dict) or obj.get("type") != "CacheFile":
+        return "type is not CacheFile"
+    if obj.get("expires") and not is_date(obj["expires"]):
+        return "expires is not a date"
+    if not is_url(obj.get("object")):
+        return "object is not a URL"
+    url = obj.get("url")
+    if not isinstance(url, dict):
+        return "url is not a Link"
+    playlist = url.get("type") == "Link" and (url.get("mediaType") or url.get("mimeType")) == "application/x-mpegURL" \
+        and is_url(url.get("href"))
+    if not playlist and not (url.get("type") == "Link" and _video_url(url)):
+        return "url is neither a video file nor an HLS playlist Link"
+    return None
 
 
 def video(obj):

@@ -11,8 +11,13 @@
 // deliver and the buffer is healthy, the web seed is dropped again, so the server
 // sends only what playback could not wait for.
 //
+// Mirrors other instances announced of the file (ActivityPub CacheFiles, in the
+// torrent's url-list and in `files[].mirrors`) are extra web seeds: attached and
+// dropped with the node's own.
+//
 // Without WebRTC, service workers or the webtorrent bundle, or when the torrent
-// stalls, the player falls back to plain HTTP playback of the web seed.
+// stalls, the player falls back to plain HTTP playback of the web seed, and to the
+// mirrors in turn when it fails (the origin is down).
 //
 // Live counters are on `window.shoalStats` (read by the browser tests) and shown
 // in the page's P2P panel.
@@ -124,7 +129,7 @@ async function start () {
     window.shoalPlayer.torrent = torrent
     countBytes(torrent)
     const media = torrent.files.find(f => /\.(mp4|webm)$/i.test(f.name)) || torrent.files[0]
-    const webSeed = new WebSeedPolicy(torrent, torrent.urlList[0] || file.fileUrl)
+    const webSeed = new WebSeedPolicy(torrent, webSeedUrls(torrent))
     media.streamTo(video)
     play()
     watchForStalls(torrent, webSeed)
@@ -133,6 +138,12 @@ async function start () {
   setTimeout(() => {
     if (!window.shoalPlayer.torrent) fallbackToHttp('the torrent did not load in time')
   }, STARTUP_STALL_MS)
+}
+
+/** The web seeds of the file: the torrent's url-list (own web seed first, then mirrors), the file's URL and its mirrors, without duplicates. */
+function webSeedUrls (torrent) {
+  const urls = [...(torrent.urlList || []), file.fileUrl, ...(file.mirrors || [])].filter(Boolean)
+  return [...new Set(urls)]
 }
 
 /** Records the first time of milestone `name`. */
@@ -242,9 +253,10 @@ function countBytes (torrent) {
 
 /** Attaches and drops the web seed by urgency, preferring peers. */
 class WebSeedPolicy {
-  constructor (torrent, url) {
+  constructor (torrent, urls) {
     this.torrent = torrent
-    this.url = url
+    this.urls = urls
+    stats.webSeeds = urls.length
     this.startedAt = performance.now()
     // The tracker's answers say whether anyone else has the torrent (an unreachable
     // tracker leaves it unknown: the start-up grace then applies).
@@ -264,7 +276,9 @@ class WebSeedPolicy {
 
   attach (why) {
     if (this.attached() || this.torrent.destroyed || this.torrent.done) return
-    this.torrent.addWebSeed(this.url)
+    for (const url of this.urls) {
+      if (!(this.torrent._peers && this.torrent._peers.has(url))) this.torrent.addWebSeed(url)
+    }
     mark('webSeed')
     stats.webSeedAttaches += 1
     stats.webSeedReason = why
@@ -272,13 +286,13 @@ class WebSeedPolicy {
 
   drop (why) {
     if (!this.attached()) return
-    this.torrent.removePeer(this.url)
+    for (const url of this.urls) this.torrent.removePeer(url)
     stats.webSeedDrops += 1
     stats.webSeedReason = why
   }
 
   attached () {
-    return Boolean(this.torrent._peers && this.torrent._peers.has(this.url))
+    return Boolean(this.torrent._peers && this.urls.some(url => this.torrent._peers.has(url)))
   }
 
   tick () {
@@ -374,9 +388,24 @@ function fallbackToHttp (reason, webSeed) {
   stats.mode = 'http'
   stats.fallbackReason = reason
   if (webSeed) webSeed.drop('HTTP playback')
-  video.src = file.fileUrl
+  // The file's URL, then each mirror when the one before fails.
+  const sources = [...new Set([file.fileUrl, ...(file.mirrors || [])].filter(Boolean))]
+  let next = 0
+  const tryNext = () => {
+    if (next >= sources.length) return
+    stats.httpSource = sources[next]
+    video.src = sources[next++]
+    play()
+  }
+  video.addEventListener('error', () => {
+    if (stats.mode === 'http' && next < sources.length) {
+      const at = video.currentTime || resumeAt
+      tryNext()
+      if (at > 0) video.addEventListener('loadedmetadata', () => { video.currentTime = at }, { once: true })
+    }
+  })
+  tryNext()
   if (resumeAt > 0) video.addEventListener('loadedmetadata', () => { video.currentTime = resumeAt }, { once: true })
-  play()
 }
 
 /** Autoplays, muted when the browser refuses sound without a gesture. */

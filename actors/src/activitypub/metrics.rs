@@ -22,6 +22,8 @@ pub struct ApMetrics {
     inbox_activities: Family<KindLabel, Counter>,
     inbox_refusals: Family<ReasonLabel, Counter>,
     inbox_ignored: Family<KindLabel, Counter>,
+    /// CacheFile activities received and sent (see `cache_files`).
+    pub(crate) cache_files: super::CacheFileMetrics,
 }
 
 /// Activity types a label may name when ignored; any other type counts as `other`, so a
@@ -62,6 +64,7 @@ impl ApMetrics {
             "Verified inbox activities of a type this node does not handle (taken and dropped), by type",
             self.inbox_ignored.clone(),
         );
+        self.cache_files.register(registry);
     }
 
     pub fn inbox_received(&self, kind: &str) {

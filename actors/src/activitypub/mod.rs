@@ -4,6 +4,7 @@
 //! videos and the hook that federates comments, ratings and views. Transport (the
 //! SSRF-safe client and the durable per-host delivery queues) is [`crate::federation`].
 
+mod cache_files;
 mod documents;
 mod fetch;
 pub(crate) mod follows;
@@ -22,6 +23,7 @@ mod signer;
 mod social_hook;
 mod urls;
 
+pub use cache_files::{Announced, AnnouncedCopy, CacheFileMetrics, CopyAnnouncement};
 pub use follows::{FollowState, FollowerRecord, FollowingRecord};
 pub use inbox::InboxRequest;
 pub use keys::ActorKeys;

@@ -1,7 +1,8 @@
 //! What each verified inbox activity does. Follow/Undo of a local actor (answered with an
 //! Accept at the follower's own inbox, as PeerTube requires), Accept/Reject of our
 //! follows, Create/Update/Delete/Announce of videos (only from followed hosts) and
-//! comments, Like/Dislike/View of local videos, PeerTube 8's ApproveReply/RejectReply of
+//! comments, CacheFiles of mirrored copies (see [`super::cache_files`]), Like/Dislike/View
+//! of local videos, PeerTube 8's ApproveReply/RejectReply of
 //! comments made here. Objects from another host than the sender's are fetched from
 //! their origin, never taken from the activity.
 
@@ -142,7 +143,17 @@ async fn undo(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Activity) -> Resu
             Ok(())
         }
         ActivityKind::Like | ActivityKind::Dislike => rate(ctx, actor, &inner, Rating::None).await,
+        ActivityKind::Create if is_cache_file(&inner) => super::cache_files::undo(ctx, actor, &inner).await,
         _ => Ok(()),
+    }
+}
+
+/// A Create whose object is a CacheFile (embedded, or a `/redundancy/` id: PeerTube's
+/// Undo embeds it, but a bare id names one just as well).
+fn is_cache_file(activity: &Activity) -> bool {
+    match &activity.object {
+        ObjectRef::Embedded(_) => activity.object.embedded_type() == Some("CacheFile"),
+        ObjectRef::Id(id) => id.contains("/redundancy/"),
     }
 }
 
@@ -191,6 +202,7 @@ async fn create_or_update(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Activ
             let doc = object_document(ctx, actor, activity).await?;
             store_video(ctx, &doc).await
         }
+        Some("CacheFile") => super::cache_files::receive(ctx, actor, activity).await,
         Some("Person" | "Group" | "Application" | "Service" | "Organization") => {
             super::remote_actors::fetch(ctx, &actor.id).await.map(|_| ())
         }

@@ -128,6 +128,11 @@ impl ActivityPub {
         self.tasks.abort_all();
     }
 
+    /// The shared context of the module's parts (the CacheFile senders use it).
+    pub(crate) fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+
     pub fn urls(&self) -> &LocalUrls {
         &self.ctx.urls
     }

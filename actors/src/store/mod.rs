@@ -59,6 +59,7 @@ pub mod tree {
     pub const REDUNDANCY_MANUAL: &str = "redundancy_manual";
     pub const REDUNDANCY_HOLDS: &str = "redundancy_holds";
     pub const REDUNDANCY_VIEW_SAMPLES: &str = "redundancy_view_samples";
+    pub const REDUNDANCY_ANNOUNCED: &str = "redundancy_announced";
 }
 
 /// Counters kept in the `meta` tree.
@@ -145,6 +146,9 @@ pub struct Store {
     pub redundancy_holds: sled::Tree,
     /// `u64 BE video id -> [(unix secs, views)]` (for the trending strategy)
     pub redundancy_view_samples: sled::Tree,
+    /// `info hash (20 bytes) -> AnnouncedCopy` (the CacheFiles this node sent about its
+    /// own copies, see `activitypub::cache_files`)
+    pub redundancy_announced: sled::Tree,
 }
 
 /// How long [`Store::open`] waits for another handle to release sled's lock.
@@ -208,6 +212,7 @@ impl Store {
             redundancy_manual: db.open_tree(tree::REDUNDANCY_MANUAL)?,
             redundancy_holds: db.open_tree(tree::REDUNDANCY_HOLDS)?,
             redundancy_view_samples: db.open_tree(tree::REDUNDANCY_VIEW_SAMPLES)?,
+            redundancy_announced: db.open_tree(tree::REDUNDANCY_ANNOUNCED)?,
             db,
         })
     }

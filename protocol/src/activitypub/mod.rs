@@ -7,12 +7,14 @@
 //! - [`video`]: PeerTube's `Video` object, built and parsed.
 //! - [`note`]: comments as `Note`s.
 //! - [`activity`]: the activity envelope, incoming and outgoing.
+//! - [`cache_file`]: PeerTube's `CacheFile` (a mirror's copy of a video's file).
 //! - [`collection`]: `OrderedCollection` pages (outbox, followers, likes...).
 //! - [`webfinger`], [`nodeinfo`]: discovery documents.
 //! - [`origin`]: hosts of URLs and the same-origin rules.
 
 pub mod activity;
 pub mod actor;
+pub mod cache_file;
 pub mod collection;
 pub mod context;
 pub mod nodeinfo;

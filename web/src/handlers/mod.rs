@@ -13,6 +13,7 @@ pub mod resumable;
 pub mod server_follows;
 pub mod server_stats;
 pub mod static_files;
+pub mod torrent_mirrors;
 pub mod tracker;
 pub mod ui;
 pub mod upload;

@@ -115,7 +115,9 @@ fn watch_page(state: &AppState, id: &str) -> Response {
         let body = format!("<h1>{}</h1>\n<p>{title}. {detail}</p>\n", escape(&video.name));
         return html_response(StatusCode::OK, page(instance, &video.name, refresh, &body));
     }
-    let data = PlayerData::new(public_url, &video, state.ui.available());
+    let activitypub = state.shoal.activitypub();
+    let data = PlayerData::new(public_url, &video, state.ui.available())
+        .with_mirrors(|info_hash| activitypub.mirror_urls(info_hash));
     let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_owned());
     html_response(StatusCode::OK, page(instance, &video.name, "", &watch_body(&video, &data, &json)))
 }
@@ -175,6 +177,9 @@ struct PlayerFile {
     torrent_url: String,
     magnet_uri: String,
     info_hash: String,
+    /// Mirrors other instances announced of this file (ActivityPub `CacheFile`s): extra
+    /// web seeds, and where HTTP playback goes when the first URL fails.
+    mirrors: Vec<String>,
 }
 
 impl PlayerData {
@@ -193,6 +198,7 @@ impl PlayerData {
                         torrent_url: f.torrent_url.clone(),
                         magnet_uri: f.magnet_uri.clone(),
                         info_hash: f.info_hash.clone(),
+                        mirrors: Vec::new(),
                     })
                     .collect(),
                 remote.trackers.iter().filter(|t| t.starts_with("ws")).cloned().collect(),
@@ -209,6 +215,7 @@ impl PlayerData {
                         torrent_url: format!("{public_url}/lazy-static/torrents/{}", f.torrent_filename),
                         magnet_uri: f.magnet_uri.clone(),
                         info_hash: f.info_hash.clone(),
+                        mirrors: Vec::new(),
                     })
                     .collect(),
                 vec![ws_tracker_url(public_url)],
@@ -224,6 +231,16 @@ impl PlayerData {
             service_worker: super::ui::SERVICE_WORKER_PATH,
             service_worker_scope: "/",
         }
+    }
+}
+
+impl PlayerData {
+    /// Fills each file's `mirrors` with `mirrors(info_hash)`.
+    fn with_mirrors(mut self, mirrors: impl Fn(&str) -> Vec<String>) -> Self {
+        for file in self.files.iter_mut().filter(|f| !f.info_hash.is_empty()) {
+            file.mirrors = mirrors(&file.info_hash);
+        }
+        self
     }
 }
 
@@ -257,12 +274,13 @@ fn watch_body(video: &VideoRecord, data: &PlayerData, json: &str) -> String {
     for file in &data.files {
         let _ = writeln!(
             body,
-            "<li>{} · {} · <a href=\"{}\" download>MP4</a> · <a href=\"{}\">torrent</a> · <a href=\"{}\">magnet</a></li>",
+            "<li>{} · {} · <a href=\"{}\" download>MP4</a> · <a href=\"{}\">torrent</a> · <a href=\"{}\">magnet</a>{}</li>",
             resolution_label(file.resolution),
             human_bytes(file.size),
             escape(&file.file_url),
             escape(&file.torrent_url),
             escape(&file.magnet_uri),
+            mirror_links(&file.mirrors),
         );
     }
     body.push_str("</ul>\n</article>\n");
@@ -274,6 +292,19 @@ fn watch_body(video: &VideoRecord, data: &PlayerData, json: &str) -> String {
         super::ui::PLAYER_PATH,
     );
     body
+}
+
+/// ` · mirrors: <a>1</a> <a>2</a>` for a file's mirrors, or nothing.
+fn mirror_links(mirrors: &[String]) -> String {
+    if mirrors.is_empty() {
+        return String::new();
+    }
+    let links: Vec<String> = mirrors
+        .iter()
+        .enumerate()
+        .map(|(i, url)| format!("<a class=\"mirror\" href=\"{}\" download>{}</a>", escape(url), i + 1))
+        .collect();
+    format!(" · mirrors: {}", links.join(" "))
 }
 
 /// `bytes` in B, kB, MB or GB (powers of 1000, one decimal).

@@ -31,8 +31,14 @@ pub async fn web_video(State(state): State<AppState>, Path(name): Path<String>, 
     }
 }
 
-/// `GET|HEAD /lazy-static/torrents/{filename}`.
+/// `GET|HEAD /lazy-static/torrents/{filename}`: with the file's mirrors added to its
+/// `url-list` when it has any (see [`super::torrent_mirrors`]).
 pub async fn torrent(State(state): State<AppState>, Path(name): Path<String>, request: Request) -> Response {
+    if name.ends_with(".torrent") && is_valid_name(&name) {
+        if let Some(response) = super::torrent_mirrors::with_mirrors(&state, &name, request.method()).await {
+            return response;
+        }
+    }
     serve(&state, &name, TORRENT_TYPES, request).await
 }
 

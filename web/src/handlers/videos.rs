@@ -57,12 +57,16 @@ pub async fn get(
     let channel = state.shoal.accounts().channel(video.channel_id)?;
     let progress = state.shoal.progress(video.uuid).await;
     let public_url = state.shoal.config().public_url();
-    Ok(Json(VideoDetailsJson::new(
-        public_url,
-        &video,
-        &VideoOwner { account: account.as_ref(), channel: channel.as_ref() },
-        progress,
-    )))
+    let activitypub = state.shoal.activitypub();
+    Ok(Json(
+        VideoDetailsJson::new(
+            public_url,
+            &video,
+            &VideoOwner { account: account.as_ref(), channel: channel.as_ref() },
+            progress,
+        )
+        .with_mirrors(|info_hash| activitypub.mirror_urls(info_hash)),
+    ))
 }
 
 /// `DELETE /api/v1/videos/{id}`: the owner or an administrator.

@@ -101,6 +101,16 @@ pub struct VideoFileJson {
     pub magnet_uri: String,
     /// Shoal extension: BEP 3 info-hash (hex); empty for a not yet transcoded upload.
     pub info_hash: String,
+    /// The mirrors other instances announced of this file (ActivityPub `CacheFile`s), in
+    /// the shape PeerTube gives `streamingPlaylists[].redundancies`: `[{ "baseUrl" }]`.
+    pub redundancies: Vec<RedundancyJson>,
+}
+
+/// One mirror of a file (PeerTube's `VideoStreamingPlaylist.redundancies[]` entry).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedundancyJson {
+    pub base_url: String,
 }
 
 /// Shoal extension: `transcodingProgress`.
@@ -260,6 +270,17 @@ impl VideoDetailsJson {
     }
 }
 
+impl VideoDetailsJson {
+    /// Fills each file's `redundancies` with `mirrors(info_hash)`.
+    pub fn with_mirrors(mut self, mirrors: impl Fn(&str) -> Vec<String>) -> Self {
+        for file in self.files.iter_mut().filter(|f| !f.info_hash.is_empty()) {
+            file.redundancies =
+                mirrors(&file.info_hash).into_iter().map(|base_url| RedundancyJson { base_url }).collect();
+        }
+        self
+    }
+}
+
 fn file_json(public_url: &str, v: &VideoRecord, f: &VideoFileRecord) -> VideoFileJson {
     VideoFileJson {
         id: u64::from(f.resolution),
@@ -277,6 +298,7 @@ fn file_json(public_url: &str, v: &VideoRecord, f: &VideoFileRecord) -> VideoFil
         torrent_download_url: format!("{public_url}/download/torrents/{}", f.torrent_filename),
         magnet_uri: f.magnet_uri.clone(),
         info_hash: f.info_hash.clone(),
+        redundancies: Vec::new(),
     }
 }
 
@@ -298,6 +320,7 @@ fn remote_file_json(f: &RemoteFile) -> VideoFileJson {
         torrent_download_url: f.torrent_url.clone(),
         magnet_uri: f.magnet_uri.clone(),
         info_hash: f.info_hash.clone(),
+        redundancies: Vec::new(),
     }
 }
 
@@ -326,5 +349,6 @@ fn source_placeholder(v: &VideoRecord) -> VideoFileJson {
         torrent_download_url: String::new(),
         magnet_uri: String::new(),
         info_hash: String::new(),
+        redundancies: Vec::new(),
     }
 }
