@@ -418,6 +418,11 @@ impl Shoal {
         create::used_quota(&self.inner.store, account_id)
     }
 
+    /// The mirrored copies this node holds (`replication::copies`).
+    pub fn copies(&self) -> crate::replication::copies::Copies {
+        crate::replication::copies::Copies::new(self.inner.store.clone())
+    }
+
     /// Video files, torrents and thumbnails, by file name.
     pub fn media_dir(&self) -> PathBuf {
         self.inner.config.media_dir()

@@ -102,7 +102,8 @@ fn peertube_cli_redundancy_commands_show_and_change_what_the_api_holds() -> Resu
     let admin = node.admin()?;
     let fake = FakePeerTube::start()?;
     let remote = follow_fake(&node, &admin, &fake)?;
-    let put = admin.put_json(&format!("/api/v1/server/redundancy/{}", fake.host), &json!({ "redundancyAllowed": true }))?;
+    let put =
+        admin.put_json(&format!("/api/v1/server/redundancy/{}", fake.host), &json!({ "redundancyAllowed": true }))?;
     ensure!(put.status().as_u16() == 204, "PUT redundancy: {}", put.status());
     let (local, _) = upload_tiny(&node, &admin, "a local video for the cli")?;
     let remote_id = remote["id"].as_u64().ok_or_else(|| anyhow!("{remote}"))?.to_string();
@@ -115,7 +116,11 @@ fn peertube_cli_redundancy_commands_show_and_change_what_the_api_holds() -> Resu
     // add: the remote video is requested; asking again is the CLI's 409 message; a local
     // video and an unknown id are refused.
     let out = redundancy(&node, &["add", "--video", &remote_id])?;
-    ensure!(out.status.success() && out.stdout.contains("Video will be duplicated by your instance!"), "{}", out.describe());
+    ensure!(
+        out.status.success() && out.stdout.contains("Video will be duplicated by your instance!"),
+        "{}",
+        out.describe()
+    );
     let out = redundancy(&node, &["add", "--video", &remote_id])?;
     ensure!(
         !out.status.success() && out.stderr.contains("This video is already duplicated by your instance."),

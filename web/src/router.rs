@@ -82,6 +82,7 @@ pub fn router(shoal: Shoal) -> Router {
         .route("/static/web-videos/{filename}", get(static_files::web_video).options(static_files::options))
         .route("/download/web-videos/{filename}", get(static_files::web_video).options(static_files::options))
         .route("/download/videos/{filename}", get(static_files::web_video).options(static_files::options))
+        .route("/static/redundancy/{filename}", get(static_files::redundancy).options(static_files::options))
         .route("/lazy-static/torrents/{filename}", get(static_files::torrent).options(static_files::options))
         .route("/download/torrents/{filename}", get(static_files::torrent).options(static_files::options))
         .route("/lazy-static/thumbnails/{filename}", get(static_files::image).options(static_files::options))

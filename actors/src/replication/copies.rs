@@ -94,6 +94,44 @@ pub fn is_safe_filename(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
+/// The copies store as a handle (what the web edge and the lead's actors hold). Cheap to
+/// clone.
+#[derive(Clone)]
+pub struct Copies {
+    store: Store,
+}
+
+impl Copies {
+    pub fn new(store: Store) -> Copies {
+        Copies { store }
+    }
+
+    /// See [`put`].
+    pub fn put(&self, record: &CopyRecord) -> Result<(), StoreError> {
+        put(&self.store, record)
+    }
+
+    /// See [`get`].
+    pub fn get(&self, info_hash: &[u8; 20]) -> Result<Option<CopyRecord>, StoreError> {
+        get(&self.store, info_hash)
+    }
+
+    /// See [`by_filename`].
+    pub fn by_filename(&self, filename: &str) -> Result<Option<CopyRecord>, StoreError> {
+        by_filename(&self.store, filename)
+    }
+
+    /// See [`list`].
+    pub fn list(&self) -> Result<Vec<CopyRecord>, StoreError> {
+        list(&self.store)
+    }
+
+    /// See [`remove`].
+    pub fn remove(&self, info_hash: &[u8; 20]) -> Result<Option<CopyRecord>, StoreError> {
+        remove(&self.store, info_hash)
+    }
+}
+
 /// Writes (or replaces) a copy and its name index.
 pub fn put(store: &Store, record: &CopyRecord) -> Result<(), StoreError> {
     if let Some(old) = get(store, &record.info_hash)? {
@@ -149,14 +187,21 @@ pub fn remove(store: &Store, info_hash: &[u8; 20]) -> Result<Option<CopyRecord>,
     Ok(old)
 }
 
-/// Deletes a copy's file and torrent, and any partial file (missing ones are fine).
+/// Deletes a copy's file and torrent, and any partial file (missing ones are fine). An
+/// unsafe name (see [`is_safe_filename`]) deletes nothing.
 pub fn remove_files(media_dir: &Path, filename: &str) {
+    if !is_safe_filename(filename) {
+        return;
+    }
     remove_paths(&[copy_path(media_dir, filename), torrent_path(media_dir, filename)]);
     remove_partial_files(media_dir, filename);
 }
 
 /// Deletes an unfinished job's partial file and staged torrent (missing ones are fine).
 pub fn remove_partial_files(media_dir: &Path, filename: &str) {
+    if !is_safe_filename(filename) {
+        return;
+    }
     remove_paths(&[part_path(media_dir, filename), staged_torrent_path(media_dir, filename)]);
 }
 

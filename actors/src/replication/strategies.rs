@@ -34,7 +34,7 @@ pub const TRENDING_WINDOW_SECS: u64 = 7 * 24 * 3_600;
 /// View samples of a video are taken at most this often.
 pub const SAMPLE_EVERY_SECS: u64 = 3_600;
 
-/// One file this node wants a copy of (what a mirror job needs).
+/// One file this node wants a copy of: a mirror job's `MirrorRequest` (see the `From`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WantedFile {
     pub info_hash: [u8; 20],
@@ -50,6 +50,22 @@ pub struct WantedFile {
     /// The origin's web seed of the file.
     pub web_seed_url: String,
     pub reason: CopyReason,
+}
+
+impl From<WantedFile> for crate::replication::mirror::MirrorRequest {
+    fn from(f: WantedFile) -> Self {
+        crate::replication::mirror::MirrorRequest {
+            info_hash: f.info_hash,
+            video_uuid: f.video_uuid,
+            video_url: f.video_url,
+            origin_host: f.origin_host,
+            filename: f.filename,
+            size: f.size,
+            torrent_url: f.torrent_url,
+            web_seed_url: f.web_seed_url,
+            reason: f.reason,
+        }
+    }
 }
 
 /// A manual request waiting for its copy.

@@ -60,6 +60,7 @@ pub mod tree {
     pub const REDUNDANCY_HOLDS: &str = "redundancy_holds";
     pub const REDUNDANCY_VIEW_SAMPLES: &str = "redundancy_view_samples";
     pub const REDUNDANCY_ANNOUNCED: &str = "redundancy_announced";
+    pub const MIRROR_PROGRESS: &str = "mirror_progress";
 }
 
 /// Counters kept in the `meta` tree.
@@ -149,6 +150,9 @@ pub struct Store {
     /// `info hash (20 bytes) -> AnnouncedCopy` (the CacheFiles this node sent about its
     /// own copies, see `activitypub::cache_files`)
     pub redundancy_announced: sled::Tree,
+    /// `info hash (20 bytes) -> ProgressRecord` (unfinished mirror jobs and their verified
+    /// pieces; see `replication::mirror::progress`)
+    pub mirror_progress: sled::Tree,
 }
 
 /// How long [`Store::open`] waits for another handle to release sled's lock.
@@ -213,6 +217,7 @@ impl Store {
             redundancy_holds: db.open_tree(tree::REDUNDANCY_HOLDS)?,
             redundancy_view_samples: db.open_tree(tree::REDUNDANCY_VIEW_SAMPLES)?,
             redundancy_announced: db.open_tree(tree::REDUNDANCY_ANNOUNCED)?,
+            mirror_progress: db.open_tree(tree::MIRROR_PROGRESS)?,
             db,
         })
     }
