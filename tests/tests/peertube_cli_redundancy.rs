@@ -46,13 +46,32 @@ fn js_bytes(n: u64) -> String {
 /// The body rows of a cli-table3 table: cells of each line between `│` borders (a cell
 /// spanning several lines, like "by instances", shows its first line).
 fn table_rows(stdout: &str) -> Vec<Vec<String>> {
-    let lines: Vec<Vec<String>> = stdout
+    let plain = strip_ansi(stdout);
+    let lines: Vec<Vec<String>> = plain
         .lines()
         .filter(|l| l.starts_with('│'))
         .map(|l| l.trim_matches('│').split('│').map(|c| c.trim().to_string()).collect())
         .collect();
     // The first bordered line is the head.
     lines.into_iter().skip(1).filter(|cells| cells.first().is_some_and(|c| !c.is_empty())).collect()
+}
+
+/// `text` without ANSI colour sequences (`ESC [ ... m`), should the CLI colour its table.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The rows the CLI should print for an API listing: id, name, url, playlists, instances,
@@ -94,6 +113,16 @@ fn check_list(node: &TestNode, admin: &ApiClient, command: &str, target: &str, w
     let printed = table_rows(&out.stdout);
     ensure!(printed == expected, "{command} printed\n{}\nbut the API holds {expected:?}\n{listing:#}", out.stdout);
     Ok(())
+}
+
+#[test]
+fn js_bytes_formats_as_the_bytes_package() {
+    assert_eq!(js_bytes(0), "0B");
+    assert_eq!(js_bytes(1000), "1000B");
+    assert_eq!(js_bytes(1024), "1KB");
+    assert_eq!(js_bytes(1536), "1.5KB");
+    assert_eq!(js_bytes(45_677), "44.61KB");
+    assert_eq!(js_bytes(100 << 20), "100MB");
 }
 
 #[test]
