@@ -219,6 +219,16 @@ impl Shoal {
         &self.inner.accounts
     }
 
+    /// The redundancy admin operations (`/api/v1/server/redundancy`).
+    pub fn redundancy_admin(&self) -> crate::replication::admin::RedundancyAdmin {
+        let config = &self.inner.config;
+        crate::replication::admin::RedundancyAdmin::new(
+            self.inner.store.clone(),
+            config.public_url(),
+            config.media_dir(),
+        )
+    }
+
     /// The upload is on disk at `new.upload_path` (inside [`Shoal::uploads_dir`]). Checks the
     /// channel belongs to the account (`WrongChannel`), probes the file (`Unreadable`; deletes
     /// it), checks quota (`QuotaExceeded`; deletes it), moves it into the data folder, stores

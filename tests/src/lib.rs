@@ -23,6 +23,7 @@ pub mod media;
 pub mod netns;
 pub mod node;
 pub mod proc_stats;
+pub mod redundancy;
 pub mod reference_stack;
 pub mod tools;
 pub mod tracker;

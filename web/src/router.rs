@@ -14,8 +14,8 @@ use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::handlers::{
-    activitypub, channels, comments, config, discovery, not_found, oauth, pages, ratings, resumable, server_follows,
-    server_stats, static_files, tracker, ui, upload, users, video_update, videos, views,
+    activitypub, channels, comments, config, discovery, not_found, oauth, pages, ratings, redundancy, resumable,
+    server_follows, server_stats, static_files, tracker, ui, upload, users, video_update, videos, views,
 };
 use crate::metrics;
 use crate::state::AppState;
@@ -60,6 +60,9 @@ pub fn router(shoal: Shoal) -> Router {
         .route("/api/v1/server/followers", get(server_follows::followers))
         .route("/api/v1/server/followers/{target}", delete(server_follows::remove_follower))
         .route("/api/v1/server/stats", get(server_stats::stats))
+        .route("/api/v1/server/redundancy/videos", get(redundancy::list).post(redundancy::add))
+        .route("/api/v1/server/redundancy/videos/{id}", delete(redundancy::remove))
+        .route("/api/v1/server/redundancy/{host}", put(redundancy::update_host))
         .route("/api/v1/videos/{id}/comment-threads", get(comments::list_threads).post(comments::create_thread))
         .route("/api/v1/videos/{id}/comment-threads/{thread_id}", get(comments::get_thread))
         .route("/api/v1/videos/{id}/comments/{comment_id}", post(comments::reply).delete(comments::delete))

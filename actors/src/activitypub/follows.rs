@@ -49,6 +49,11 @@ pub struct FollowingRecord {
     pub state: FollowState,
     pub follow_id: String,
     pub created_at: String,
+    /// PeerTube's `redundancyAllowed` of the followed host (`PUT
+    /// /api/v1/server/redundancy/{host}`): this node's strategies may mirror its videos.
+    /// The same on every follow of a host; off until an administrator allows it.
+    #[serde(default)]
+    pub redundancy_allowed: bool,
 }
 
 fn follower_key(local_path: &str, actor: &str) -> Vec<u8> {
@@ -146,4 +151,22 @@ pub fn remove_following(store: &Store, actor: &str) -> Result<Option<FollowingRe
 /// videos from that host are taken in.
 pub fn follows_host(store: &Store, host: &str) -> Result<bool, ApServiceError> {
     Ok(all_following(store)?.iter().any(|f| f.host == host && f.state == FollowState::Accepted))
+}
+
+/// Sets `redundancyAllowed` on every follow of `host`; false when `host` is not followed.
+pub fn set_host_redundancy(store: &Store, host: &str, allowed: bool) -> Result<bool, ApServiceError> {
+    let mut found = false;
+    for mut record in all_following(store)?.into_iter().filter(|f| f.host == host) {
+        found = true;
+        if record.redundancy_allowed != allowed {
+            record.redundancy_allowed = allowed;
+            put_following(store, &record)?;
+        }
+    }
+    Ok(found)
+}
+
+/// PeerTube's `hostRedundancyAllowed`: some follow of `host` allows redundancy.
+pub fn host_redundancy_allowed(store: &Store, host: &str) -> Result<bool, ApServiceError> {
+    Ok(all_following(store)?.iter().any(|f| f.host == host && f.redundancy_allowed))
 }

@@ -7,7 +7,7 @@
 mod cache_files;
 mod documents;
 mod fetch;
-mod follows;
+pub(crate) mod follows;
 mod inbox;
 mod inbox_limit;
 mod keys;

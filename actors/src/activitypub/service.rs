@@ -35,6 +35,8 @@ pub struct FollowSide {
     pub name: String,
     pub host: String,
     pub url: String,
+    /// PeerTube's `hostRedundancyAllowed` (see `follows::set_host_redundancy`).
+    pub host_redundancy_allowed: bool,
 }
 
 /// A follow relation, for `GET /api/v1/server/following` and `.../followers`.
@@ -426,11 +428,11 @@ impl ActivityPub {
         let actor_id = super::fetch::webfinger(&self.ctx, &name, &host).await?;
         super::fetch::learn_software_soon(&self.ctx, &host);
         let actor = super::remote_actors::fetch(&self.ctx, &actor_id).await?;
-        if let Some(existing) = follows::following(&self.ctx.store, &actor.id)? {
-            if existing.state == follows::FollowState::Accepted {
-                return Ok(());
-            }
+        let existing = follows::following(&self.ctx.store, &actor.id)?;
+        if existing.as_ref().is_some_and(|e| e.state == follows::FollowState::Accepted) {
+            return Ok(());
         }
+        let redundancy_allowed = follows::host_redundancy_allowed(&self.ctx.store, &actor.host)?;
         let me = self.ctx.urls.instance_actor();
         let follow_id = self.ctx.urls.new_activity(&me, "follow");
         let record = follows::FollowingRecord {
@@ -441,6 +443,7 @@ impl ActivityPub {
             state: follows::FollowState::Pending,
             follow_id: follow_id.clone(),
             created_at: now_rfc3339(),
+            redundancy_allowed,
         };
         follows::put_following(&self.ctx.store, &record)?;
         let doc = activity::build(
@@ -521,7 +524,12 @@ impl ActivityPub {
             .map(|f| FollowEntry {
                 id: f.id,
                 follower: me.clone(),
-                following: FollowSide { name: f.name, host: f.host, url: f.actor },
+                following: FollowSide {
+                    name: f.name,
+                    host: f.host,
+                    url: f.actor,
+                    host_redundancy_allowed: f.redundancy_allowed,
+                },
                 state: f.state.label(),
                 created_at: f.created_at,
             })
@@ -542,7 +550,13 @@ impl ActivityPub {
                     .unwrap_or_else(|| f.actor.rsplit('/').next().unwrap_or_default().to_string());
                 FollowEntry {
                     id: i as u64 + 1,
-                    follower: FollowSide { name, host: f.host, url: f.actor },
+                    follower: FollowSide {
+                        host_redundancy_allowed: follows::host_redundancy_allowed(&self.ctx.store, &f.host)
+                            .unwrap_or(false),
+                        name,
+                        host: f.host,
+                        url: f.actor,
+                    },
                     following: me.clone(),
                     state: follows::FollowState::Accepted.label(),
                     created_at: f.created_at,
@@ -556,6 +570,7 @@ impl ActivityPub {
             name: INSTANCE_ACTOR_NAME.into(),
             host: self.ctx.urls.host().to_string(),
             url: self.ctx.urls.instance_actor(),
+            host_redundancy_allowed: false,
         }
     }
 }

@@ -52,11 +52,14 @@ pub mod tree {
     pub const VIDEOS_BY_URL: &str = "videos_by_url";
     pub const FEDERATED_VIDEOS: &str = "federated_videos";
     pub const HOST_SIGNATURES: &str = "host_signatures";
-    pub const REDUNDANCY_MIRRORS: &str = "redundancy_mirrors";
-    pub const REDUNDANCY_MIRRORS_BY_ID: &str = "redundancy_mirrors_by_id";
-    pub const REDUNDANCY_ANNOUNCED: &str = "redundancy_announced";
     pub const REDUNDANCY_COPIES: &str = "redundancy_copies";
     pub const REDUNDANCY_COPIES_BY_NAME: &str = "redundancy_copies_by_name";
+    pub const REDUNDANCY_MIRRORS: &str = "redundancy_mirrors";
+    pub const REDUNDANCY_MIRRORS_BY_ID: &str = "redundancy_mirrors_by_id";
+    pub const REDUNDANCY_MANUAL: &str = "redundancy_manual";
+    pub const REDUNDANCY_HOLDS: &str = "redundancy_holds";
+    pub const REDUNDANCY_VIEW_SAMPLES: &str = "redundancy_view_samples";
+    pub const REDUNDANCY_ANNOUNCED: &str = "redundancy_announced";
     pub const MIRROR_PROGRESS: &str = "mirror_progress";
 }
 
@@ -126,19 +129,27 @@ pub struct Store {
     /// `remote host[:port] -> HostSignatureRecord` (what a host showed about the
     /// signatures it verifies; see `federation::host_schemes`)
     pub host_signatures: sled::Tree,
-    /// `info hash (20 bytes) ++ CacheFile id -> MirrorRecord` (mirrors other instances
-    /// announced of files, see `replication::origin_mirrors`)
-    pub redundancy_mirrors: sled::Tree,
-    /// `CacheFile id -> info hash (20 bytes)`
-    pub redundancy_mirrors_by_id: sled::Tree,
-    /// `info hash (20 bytes) -> AnnouncedCopy` (the CacheFiles this node sent about its
-    /// own copies, see `activitypub::cache_files`)
-    pub redundancy_announced: sled::Tree,
     /// `info hash (20 bytes) -> CopyRecord` (complete copies this node holds; see
     /// `replication::copies`)
     pub redundancy_copies: sled::Tree,
     /// `file name -> info hash` (the copy served at `/static/redundancy/{file name}`)
     pub redundancy_copies_by_name: sled::Tree,
+    /// `info hash (20 bytes) ++ CacheFile id -> MirrorRecord` (mirrors other instances
+    /// announced of files, see `replication::origin_mirrors`)
+    pub redundancy_mirrors: sled::Tree,
+    /// `CacheFile id -> info hash (20 bytes)`
+    pub redundancy_mirrors_by_id: sled::Tree,
+    /// `info hash (20 bytes) -> ManualRequest` (copies an administrator asked for, not
+    /// complete yet; see `replication::strategies`)
+    pub redundancy_manual: sled::Tree,
+    /// `video uuid (16 bytes) -> HoldRecord` (a redundancy strategy's claim on a video and
+    /// its expiry; see `replication::strategies`)
+    pub redundancy_holds: sled::Tree,
+    /// `u64 BE video id -> [(unix secs, views)]` (for the trending strategy)
+    pub redundancy_view_samples: sled::Tree,
+    /// `info hash (20 bytes) -> AnnouncedCopy` (the CacheFiles this node sent about its
+    /// own copies, see `activitypub::cache_files`)
+    pub redundancy_announced: sled::Tree,
     /// `info hash (20 bytes) -> ProgressRecord` (unfinished mirror jobs and their verified
     /// pieces; see `replication::mirror::progress`)
     pub mirror_progress: sled::Tree,
@@ -198,11 +209,14 @@ impl Store {
             videos_by_url: db.open_tree(tree::VIDEOS_BY_URL)?,
             federated_videos: db.open_tree(tree::FEDERATED_VIDEOS)?,
             host_signatures: db.open_tree(tree::HOST_SIGNATURES)?,
-            redundancy_mirrors: db.open_tree(tree::REDUNDANCY_MIRRORS)?,
-            redundancy_mirrors_by_id: db.open_tree(tree::REDUNDANCY_MIRRORS_BY_ID)?,
-            redundancy_announced: db.open_tree(tree::REDUNDANCY_ANNOUNCED)?,
             redundancy_copies: db.open_tree(tree::REDUNDANCY_COPIES)?,
             redundancy_copies_by_name: db.open_tree(tree::REDUNDANCY_COPIES_BY_NAME)?,
+            redundancy_mirrors: db.open_tree(tree::REDUNDANCY_MIRRORS)?,
+            redundancy_mirrors_by_id: db.open_tree(tree::REDUNDANCY_MIRRORS_BY_ID)?,
+            redundancy_manual: db.open_tree(tree::REDUNDANCY_MANUAL)?,
+            redundancy_holds: db.open_tree(tree::REDUNDANCY_HOLDS)?,
+            redundancy_view_samples: db.open_tree(tree::REDUNDANCY_VIEW_SAMPLES)?,
+            redundancy_announced: db.open_tree(tree::REDUNDANCY_ANNOUNCED)?,
             mirror_progress: db.open_tree(tree::MIRROR_PROGRESS)?,
             db,
         })

@@ -6,6 +6,8 @@
 //!   `repair_delay`, `min_lifetime`, as IPFS Cluster's `replication_factor_min/max`).
 //! - [`bulk`]: placement of a whole catalogue at once, as per-member assignments.
 //! - [`plan`]: one member's fetches and drops for a catalogue, from everyone's announced copies.
+//! - [`strategy`]: PeerTube's redundancy strategies (`most-views`, `trending`,
+//!   `recently-added`) as a deterministic selection within each strategy's size budget.
 //!
 //! Pure: no I/O, no clock; times are passed in (any unit, the same for times and durations).
 
@@ -13,6 +15,7 @@ pub mod bulk;
 pub mod hrw;
 pub mod hysteresis;
 pub mod plan;
+pub mod strategy;
 
 pub use bulk::{place_all, Assignment};
 pub use hrw::{place, Member, MemberId, Members, Ranked, VideoDigest};

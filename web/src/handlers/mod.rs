@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod oauth;
 pub mod pages;
 pub mod ratings;
+pub mod redundancy;
 pub mod resumable;
 pub mod server_follows;
 pub mod server_stats;

@@ -36,6 +36,9 @@ pub struct FollowActorJson {
     host: String,
     url: String,
     avatars: Vec<serde_json::Value>,
+    /// Whether this node's redundancy strategies may mirror the actor's host (`PUT
+    /// /api/v1/server/redundancy/{host}`).
+    host_redundancy_allowed: bool,
 }
 
 /// PeerTube's `ActorFollow`.
@@ -57,6 +60,7 @@ fn to_json(entry: FollowEntry) -> ActorFollowJson {
         host: s.host,
         url: s.url,
         avatars: Vec::new(),
+        host_redundancy_allowed: s.host_redundancy_allowed,
     };
     ActorFollowJson {
         id: entry.id,

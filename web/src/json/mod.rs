@@ -6,6 +6,7 @@ pub mod comment;
 pub mod config;
 pub mod labels;
 pub mod oauth;
+pub mod redundancy;
 pub mod user;
 pub mod video;
 
