@@ -14,6 +14,7 @@ use crate::housekeeping;
 use crate::media;
 use crate::metrics::ActorMetrics;
 use crate::node_supervisor::{NodeMsg, NodeSupervisor, NodeSupervisorArgs, SupervisorRefs, Supervisors};
+use crate::replication;
 use crate::social::Social;
 use crate::startup;
 use crate::store::{counter, Store};
@@ -64,6 +65,8 @@ struct Inner {
     create_lock: tokio::sync::Mutex<()>,
     /// The periodic token purge; it holds the store, so it is stopped with the actors.
     housekeeping: tokio::task::AbortHandle,
+    /// Announces completed and dropped copies to their origins (`CacheFile`).
+    copy_announcer: tokio::task::AbortHandle,
     stopped: AtomicBool,
 }
 
@@ -110,12 +113,14 @@ impl Shoal {
         let client = FederationClient::new(&config.federation, signer, FederationMetrics::default(), Vec::new())
             .map_err(|e| StartError::Spawn(format!("federation client: {e}")))?;
         let federation_shared = FederationShared::new(config.federation.clone(), store.clone(), client, schemes);
+        let (copy_events, copy_events_rx) = tokio::sync::mpsc::unbounded_channel();
         let args = NodeSupervisorArgs {
             store: store.clone(),
             config: config.clone(),
             metrics: metrics.clone(),
             tracker: tracker_shared.clone(),
             federation: federation_shared.clone(),
+            copy_events,
         };
         let (node, _) = Actor::spawn(None, NodeSupervisor, args)
             .await
@@ -147,6 +152,7 @@ impl Shoal {
             actor_keys,
         );
         activitypub.start();
+        let copy_announcer = replication::spawn_copy_announcer(activitypub.clone(), copy_events_rx).abort_handle();
         let housekeeping = housekeeping::spawn(accounts.clone(), housekeeping::TOKEN_PURGE_INTERVAL).abort_handle();
         tracing::info!(data_dir = %config.storage.data_dir.display(), resumed_videos = resume.len(), indexed_files = indexed,
             cleared_temp_files = cleared, "shoal actors started");
@@ -166,6 +172,7 @@ impl Shoal {
                 generated_admin_password,
                 create_lock: tokio::sync::Mutex::new(()),
                 housekeeping,
+                copy_announcer,
                 stopped: AtomicBool::new(false),
             }),
         })
@@ -177,6 +184,7 @@ impl Shoal {
             return;
         }
         self.inner.housekeeping.abort();
+        self.inner.copy_announcer.abort();
         self.inner.view_flusher.abort();
         self.inner.activitypub.stop();
         if let Err(e) = self.inner.social.flush_views().await {
@@ -458,6 +466,15 @@ impl Shoal {
         self.inner.supervisors.current()
     }
 
+    /// The redundancy status (members, copies, transfers); `None` when the replication
+    /// actor does not answer.
+    pub async fn redundancy_status(&self) -> Option<replication::RedundancyStatus> {
+        match self.supervisors().replication.call(replication::ReplicationMsg::Status, Some(ACTOR_CALL_TIMEOUT)).await {
+            Ok(CallResult::Success(status)) => Some(status),
+            _ => None,
+        }
+    }
+
     /// The live actor of a video, if it has one (diagnostics and supervision tests).
     pub async fn video_actor(&self, uuid: Uuid) -> Option<ActorRef<VideoMsg>> {
         match self
@@ -478,6 +495,7 @@ impl Drop for Inner {
     /// or flushed here; sled flushes on its own when its last handle drops.
     fn drop(&mut self) {
         self.housekeeping.abort();
+        self.copy_announcer.abort();
         self.view_flusher.abort();
         self.activitypub.stop();
         if !self.stopped.swap(true, Ordering::SeqCst) {

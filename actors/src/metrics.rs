@@ -53,6 +53,8 @@ pub struct ActorMetrics {
     jobs_queued: Gauge,
     frames_encoded: Counter,
     encode_seconds: Counter<f64, AtomicU64>,
+    /// Replication between redundancy members (transport, mirror jobs, placement).
+    pub replication: crate::replication::ReplicationMetrics,
 }
 
 impl ActorMetrics {
@@ -78,6 +80,7 @@ impl ActorMetrics {
             Unit::Seconds,
             self.encode_seconds.clone(),
         );
+        self.replication.register(registry);
     }
 
     pub(crate) fn upload_admitted(&self, bytes: u64) {

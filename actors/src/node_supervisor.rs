@@ -15,6 +15,7 @@
 use crate::config::ShoalConfig;
 use crate::federation::{FederationMsg, FederationShared, FederationSupervisor};
 use crate::metrics::ActorMetrics;
+use crate::replication::{CopyEvent, ReplicationActor, ReplicationArgs, ReplicationMsg};
 use crate::restart_budget::{RestartBudget, MAX_RESTARTS, RESTART_WINDOW};
 use crate::store::Store;
 use crate::tracker::{TrackerMsg, TrackerShared, TrackerSupervisor, TrackerSupervisorArgs};
@@ -34,6 +35,7 @@ pub struct SupervisorRefs {
     pub transcoder: ActorRef<TranscodeMsg>,
     pub tracker: ActorRef<TrackerMsg>,
     pub federation: ActorRef<FederationMsg>,
+    pub replication: ActorRef<ReplicationMsg>,
 }
 
 /// The shared cell holding the current [`SupervisorRefs`]; the node supervisor writes it
@@ -68,6 +70,8 @@ pub struct NodeSupervisorArgs {
     pub metrics: ActorMetrics,
     pub tracker: Arc<TrackerShared>,
     pub federation: Arc<FederationShared>,
+    /// Where the replication actor reports completed and dropped copies.
+    pub copy_events: tokio::sync::mpsc::UnboundedSender<CopyEvent>,
 }
 
 /// Messages of the node supervisor.
@@ -83,8 +87,12 @@ pub struct NodeSupervisorState {
     metrics: ActorMetrics,
     tracker: Arc<TrackerShared>,
     federation: Arc<FederationShared>,
+    copy_events: tokio::sync::mpsc::UnboundedSender<CopyEvent>,
     supervisors: Supervisors,
     restarts: RestartBudget,
+    /// Replication restarts are counted apart: past its own budget replication stays down,
+    /// and nothing else does.
+    replication_restarts: RestartBudget,
 }
 
 impl Actor for NodeSupervisor {
@@ -123,16 +131,29 @@ impl Actor for NodeSupervisor {
                 return Err(err);
             }
         };
+        let replication =
+            match spawn_replication(&myself, &args.store, &args.config, &args.metrics, &args.copy_events).await {
+                Ok(replication) => replication,
+                Err(err) => {
+                    let _ = federation.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
+                    let _ = tracker.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
+                    let _ = transcoder.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
+                    let _ = videos.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
+                    return Err(err);
+                }
+            };
         let supervisors =
-            Supervisors(Arc::new(RwLock::new(SupervisorRefs { videos, transcoder, tracker, federation })));
+            Supervisors(Arc::new(RwLock::new(SupervisorRefs { videos, transcoder, tracker, federation, replication })));
         Ok(NodeSupervisorState {
             store: args.store,
             config: args.config,
             metrics: args.metrics,
             tracker: args.tracker,
             federation: args.federation,
+            copy_events: args.copy_events,
             supervisors,
             restarts: RestartBudget::default(),
+            replication_restarts: RestartBudget::default(),
         })
     }
 
@@ -154,6 +175,7 @@ impl Actor for NodeSupervisor {
     /// encodes are cancelled and stay queued), then the videos, each waited for.
     async fn post_stop(&self, _myself: ActorRef<Self::Msg>, state: &mut Self::State) -> Result<(), ActorProcessingErr> {
         let refs = state.supervisors.current();
+        let _ = refs.replication.stop_and_wait(Some("shutdown".into()), Some(STOP_TIMEOUT)).await;
         let _ = refs.federation.stop_and_wait(Some("shutdown".into()), Some(STOP_TIMEOUT)).await;
         let _ = refs.tracker.stop_and_wait(Some("shutdown".into()), Some(STOP_TIMEOUT)).await;
         let _ = refs.transcoder.stop_and_wait(Some("shutdown".into()), Some(STOP_TIMEOUT)).await;
@@ -175,6 +197,17 @@ impl Actor for NodeSupervisor {
             _ => return Ok(()),
         };
         let refs = state.supervisors.current();
+        if id == refs.replication.get_id() {
+            if !state.replication_restarts.allow() {
+                tracing::error!(%why, "replication stopped too often; it stays down (serving, tracker and federation go on)");
+                return Ok(());
+            }
+            tracing::error!(%why, "replication stopped unexpectedly; restarting it");
+            let replication =
+                spawn_replication(&myself, &state.store, &state.config, &state.metrics, &state.copy_events).await?;
+            state.supervisors.replace(SupervisorRefs { replication, ..refs });
+            return Ok(());
+        }
         let child = if id == refs.videos.get_id() {
             "video supervisor"
         } else if id == refs.transcoder.get_id() {
@@ -216,6 +249,7 @@ impl Actor for NodeSupervisor {
             transcoder,
             tracker: refs.tracker,
             federation: refs.federation,
+            replication: refs.replication,
         });
         tracing::info!(child, "supervisor restarted");
         Ok(())
@@ -271,4 +305,23 @@ async fn spawn_federation(
         .await
         .map_err(|e| format!("federation supervisor: {e}"))?;
     Ok(federation)
+}
+
+async fn spawn_replication(
+    myself: &ActorRef<NodeMsg>,
+    store: &Store,
+    config: &Arc<ShoalConfig>,
+    metrics: &ActorMetrics,
+    copy_events: &tokio::sync::mpsc::UnboundedSender<CopyEvent>,
+) -> Result<ActorRef<ReplicationMsg>, ActorProcessingErr> {
+    let args = ReplicationArgs {
+        store: store.clone(),
+        config: config.clone(),
+        metrics: metrics.replication.clone(),
+        copy_events: copy_events.clone(),
+    };
+    let (replication, _) = Actor::spawn_linked(None, ReplicationActor, args, myself.get_cell())
+        .await
+        .map_err(|e| format!("replication actor: {e}"))?;
+    Ok(replication)
 }

@@ -58,6 +58,12 @@ pub enum RedundancyCommand {
     /// holds and the transfers in progress, asked of a running node's API
     /// (`GET /api/v1/server/redundancy/status`, admin).
     Status(RemoteArgs),
+    /// Print this node's libp2p peer id (the value other members put in their
+    /// `redundancy.trusted_peers`), making its ed25519 identity in the data folder
+    /// (`redundancy/identity.key`) if it has none yet. Reads the same configuration as
+    /// `shoal serve`; run it before the node's first start, or while it is stopped.
+    #[command(after_help = ENV_HELP)]
+    PeerId(ConfigArgs),
 }
 
 /// How to reach a running node's API as its admin.

@@ -36,6 +36,13 @@ fn main() -> Result<()> {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             runtime.block_on(redundancy_status::run(&args))
         }
+        Command::Redundancy(RedundancyCommand::PeerId(args)) => {
+            let loaded = config::load(&args, std::env::vars())?;
+            let dir = loaded.config.storage.data_dir.join("redundancy");
+            let keypair = shoal_actors::replication::net::load_or_create_identity(&dir)?;
+            println!("{}", keypair.public().to_peer_id());
+            Ok(())
+        }
         Command::Config(ConfigCommand::Defaults) => {
             print!("{}", config_docs::to_commented_toml(&config::NodeConfig::default()));
             Ok(())

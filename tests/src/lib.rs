@@ -24,6 +24,7 @@ pub mod netns;
 pub mod node;
 pub mod proc_stats;
 pub mod redundancy;
+pub mod redundancy_federation;
 pub mod reference_stack;
 pub mod tools;
 pub mod tracker;

@@ -115,6 +115,15 @@ password = "{ADMIN_PASSWORD}"
 
     /// Writes the config into a new temp folder and starts the node there.
     pub fn start(self) -> Result<TestNode> {
+        let mut node = self.prepare()?;
+        node.spawn()?;
+        Ok(node)
+    }
+
+    /// Writes the config into a new temp folder without starting the node: run commands on
+    /// its folder first (e.g. `shoal redundancy peer-id`), change its config with
+    /// [`TestNode::set_config`], then [`TestNode::launch`] it.
+    pub fn prepare(self) -> Result<TestNode> {
         let dir = tempfile::Builder::new().prefix("shoal-test-").tempdir().context("creating temp dir")?;
         let data_dir = dir.path().join("data");
         let config_path = dir.path().join("shoal.toml");
@@ -125,7 +134,7 @@ password = "{ADMIN_PASSWORD}"
         }
         let text = toml::to_string(&table).context("serialising test config")?;
         std::fs::write(&config_path, text).context("writing test config")?;
-        let mut node = TestNode {
+        let node = TestNode {
             dir,
             config_path,
             data_dir,
@@ -134,7 +143,6 @@ password = "{ADMIN_PASSWORD}"
             base_url: String::new(),
             prefix: self.prefix,
         };
-        node.spawn()?;
         Ok(node)
     }
 }
@@ -160,6 +168,24 @@ impl TestNode {
     }
 
     /// `http://127.0.0.1:PORT`.
+    /// Starts a node made by [`NodeBuilder::prepare`].
+    pub fn launch(&mut self) -> Result<()> {
+        self.spawn()
+    }
+
+    /// The node's configuration file.
+    pub fn config_path(&self) -> &Path {
+        &self.config_path
+    }
+
+    /// Sets a dotted key in the configuration file (takes effect at the next start).
+    pub fn set_config(&self, dotted: &str, value: impl Into<toml::Value>) -> Result<()> {
+        let text = std::fs::read_to_string(&self.config_path).context("reading the test config")?;
+        let table: toml::Table = toml::from_str(&text).context("parsing the test config")?;
+        let builder = NodeBuilder { table, prefix: Vec::new() }.set(dotted, value);
+        std::fs::write(&self.config_path, toml::to_string(&builder.table)?).context("writing the test config")
+    }
+
     pub fn base_url(&self) -> &str {
         &self.base_url
     }

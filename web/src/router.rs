@@ -14,8 +14,9 @@ use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::handlers::{
-    activitypub, channels, comments, config, discovery, not_found, oauth, pages, ratings, redundancy, resumable,
-    server_follows, server_stats, static_files, tracker, ui, upload, users, video_update, videos, views,
+    activitypub, channels, comments, config, discovery, not_found, oauth, pages, ratings, redundancy,
+    redundancy_status, resumable, server_follows, server_stats, static_files, tracker, ui, upload, users, video_update,
+    videos, views,
 };
 use crate::metrics;
 use crate::state::AppState;
@@ -58,6 +59,7 @@ pub fn router(shoal: Shoal) -> Router {
         .route("/api/v1/server/following", get(server_follows::following).post(server_follows::follow))
         .route("/api/v1/server/following/{target}", delete(server_follows::unfollow))
         .route("/api/v1/server/followers", get(server_follows::followers))
+        .route("/api/v1/server/redundancy/status", get(redundancy_status::status))
         .route("/api/v1/server/followers/{target}", delete(server_follows::remove_follower))
         .route("/api/v1/server/stats", get(server_stats::stats))
         .route("/api/v1/server/redundancy/videos", get(redundancy::list).post(redundancy::add))

@@ -9,6 +9,7 @@ pub mod oauth;
 pub mod pages;
 pub mod ratings;
 pub mod redundancy;
+pub mod redundancy_status;
 pub mod resumable;
 pub mod server_follows;
 pub mod server_stats;
