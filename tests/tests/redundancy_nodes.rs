@@ -4,7 +4,9 @@
 //! - An origin publishes three videos; each gets exactly the two mirrors the placement
 //!   function (computed here from the peer ids) names, never the origin; the mirrored files
 //!   are byte-identical and every piece verifies against the torrent; they are served at
-//!   `/static/redundancy/{file}` with Range.
+//!   `/static/redundancy/{file}` with Range; the mirrors announce them to the origin
+//!   (ActivityPub `CacheFile`), which lists them in `redundancies` and the torrent's `url-list`;
+//!   with the origin stopped, libtorrent downloads the file from the mirrors' web seeds alone.
 //! - `kill -9` of a mirror: the survivors are back to k copies within the configured bound;
 //!   the mirror restarts with its copy intact, and the surplus copy is dropped after
 //!   `min_lifetime`, leaving exactly k again.
@@ -17,8 +19,10 @@ use std::time::{Duration, Instant};
 
 use shoal_tests::federation::{federating, upload_tiny, wait_for};
 use shoal_tests::redundancy_federation::{start_federation, FederationSettings, RedundancyFederation};
+use shoal_tests::tools::{run_with_timeout, system_python, tests_dir};
 use shoal_tests::verify::{check_pieces, fetch_torrent, get_bytes};
 use shoal_tests::Result;
+use std::process::Command;
 
 /// Time for placement to converge after the videos are published.
 const CONVERGE: Duration = Duration::from_secs(60);
@@ -99,7 +103,7 @@ fn settings() -> FederationSettings {
 
 #[test]
 fn four_nodes_keep_exactly_k_verified_copies_where_placement_says() -> Result<()> {
-    let fed = start_federation(4, settings(), |_| federating())?;
+    let mut fed = start_federation(4, settings(), |_| federating())?;
     let files = publish(&fed, 0, &["alpha", "beta", "gamma"])?;
     let all = [0, 1, 2, 3];
     let expected: Vec<BTreeSet<usize>> = files
@@ -133,6 +137,27 @@ fn four_nodes_keep_exactly_k_verified_copies_where_placement_says() -> Result<()
         }
     }
 
+    // The mirrors announced their copies to the origin (CacheFile): the origin lists them
+    // in each file's `redundancies` and in the torrent's `url-list`, after its own web seed.
+    let anon = fed.nodes[0].anonymous()?;
+    for (file, want) in files.iter().zip(&expected) {
+        let urls: BTreeSet<String> =
+            want.iter().map(|m| fed.nodes[*m].url(&format!("/static/redundancy/{}", file.filename))).collect();
+        let uuid = file.video_url.rsplit('/').next().unwrap_or_default().to_string();
+        wait_for(Duration::from_secs(30), "the origin lists its mirrors", |last| {
+            let video = anon.video(&uuid)?;
+            let listed: BTreeSet<String> = video["files"][0]["redundancies"]
+                .as_array()
+                .map(|r| r.iter().filter_map(|m| m["baseUrl"].as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            let torrent = fetch_torrent(&http, &file.torrent_url)?;
+            *last = format!("redundancies {listed:?}, url-list {:?}", torrent.url_list);
+            let seeds_ok =
+                torrent.url_list.first() == Some(&file.file_url) && urls.iter().all(|u| torrent.url_list.contains(u));
+            Ok((listed == urls && seeds_ok).then_some(()))
+        })?;
+    }
+
     // The status shows every member live and the backlog empty, on every node (once the
     // last holds have been announced), and the copies_held gauge matches what is held.
     for i in all {
@@ -150,6 +175,31 @@ fn four_nodes_keep_exactly_k_verified_copies_where_placement_says() -> Result<()
             Ok((gauge as usize == held).then_some(()))
         })?;
     }
+
+    // The origin stops: libtorrent downloads a mirrored file from the mirrors' web seeds
+    // alone (the torrent, fetched before, names them after the origin's), every piece verified.
+    let scratch = fed.nodes[1].scratch();
+    let torrent_path = scratch.join("mirrored.torrent");
+    std::fs::write(&torrent_path, get_bytes(&http, &files[0].torrent_url)?)?;
+    let original = get_bytes(&http, &files[0].file_url)?;
+    fed.nodes[0].terminate(Duration::from_secs(20))?;
+    assert!(http.get(&files[0].file_url).send().is_err(), "the origin is down");
+    let save_dir = scratch.join("lt-from-mirrors");
+    std::fs::create_dir_all(&save_dir)?;
+    let out = run_with_timeout(
+        Command::new(system_python())
+            .arg(tests_dir().join("scripts/lt_webseed.py"))
+            .arg(&torrent_path)
+            .arg(&save_dir)
+            .arg("90"),
+        Duration::from_secs(150),
+    )?;
+    let report: Value = serde_json::from_str(out.stdout.trim())
+        .map_err(|e| anyhow::anyhow!("lt_webseed.py did not print JSON ({e})\n{}", out.describe()))?;
+    assert_eq!(report["ok"], true, "libtorrent verified every piece from the mirrors: {report:#}");
+    assert_eq!(report["hash_failures"], 0, "{report:#}");
+    let saved = std::fs::read(save_dir.join(report["name"].as_str().unwrap_or_default()))?;
+    assert!(saved == original, "libtorrent's file is the origin's");
     Ok(())
 }
 

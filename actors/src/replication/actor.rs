@@ -18,6 +18,7 @@ use super::mirror::{MirrorArgs, MirrorEvent, MirrorHttp, MirrorMsg, MirrorProgre
 use super::net::{load_or_create_identity, Multiaddr, NetConfig, NetEvent, NetOptions, PeerId, ReplicationNet};
 use super::placement_round::{run_round, LocalState};
 use super::status::{FetchStatus, HeldStatus, MemberStatus, RedundancyStatus};
+use super::strategies;
 use crate::config::ShoalConfig;
 use crate::restart_budget::RestartBudget;
 use crate::store::Store;
@@ -36,6 +37,8 @@ use tracing::{error, info, warn};
 const ROUND_INTERVAL: Duration = Duration::from_secs(1);
 /// How long a status call to the mirror supervisor may take.
 const MIRROR_CALL_TIMEOUT: Duration = Duration::from_secs(2);
+/// How often PeerTube's strategies (and manual requests) are looked at, in seconds.
+const STRATEGY_INTERVAL_SECS: u64 = 5;
 /// Pieces a member may send that fail verification before it is no longer used as a source.
 const BAD_PIECES_BEFORE_DISTRUST: u64 = 1;
 
@@ -111,6 +114,8 @@ pub struct Running {
     forwarders: Vec<tokio::task::JoinHandle<()>>,
     /// Unix seconds when replication started.
     started_at: u64,
+    /// Unix seconds of the last strategies run.
+    last_strategy_run: u64,
 }
 
 /// The actor's state: running, or why not.
@@ -335,6 +340,7 @@ async fn start(myself: &ActorRef<ReplicationMsg>, args: &ReplicationArgs) -> Res
         placed_files: 0,
         forwarders: vec![net_forwarder, mirror_forwarder],
         started_at: unix_now(),
+        last_strategy_run: 0,
     })
 }
 
@@ -431,6 +437,10 @@ impl Running {
             self.fetching.remove(&info_hash);
             let _ = self.mirror.cast(MirrorMsg::Drop { info_hash });
         }
+        if now >= self.last_strategy_run + STRATEGY_INTERVAL_SECS {
+            self.last_strategy_run = now;
+            self.run_strategies(store, config, &copies, now, metrics);
+        }
         self.below_k = outcome.below_k;
         self.without_copy = outcome.without_copy;
         self.placed_files = outcome.files;
@@ -505,6 +515,42 @@ impl Running {
             NetEvent::Listening(addr) => info!(%addr, "redundancy listening"),
         }
         metrics.set_strangers(self.strangers.len());
+    }
+
+    /// PeerTube's strategies and the administrators' manual requests, over the videos of
+    /// followed hosts with `redundancyAllowed` (`strategies::plan`).
+    fn run_strategies(
+        &mut self,
+        store: &Store,
+        config: &ShoalConfig,
+        copies: &[CopyRecord],
+        now: u64,
+        metrics: &ReplicationMetrics,
+    ) {
+        let plan = match strategies::plan(store, &config.redundancy.strategies, now) {
+            Ok(plan) => plan,
+            Err(e) => {
+                error!(error = %e, "redundancy strategies failed; skipped this round");
+                return;
+            }
+        };
+        for wanted in plan.mirror {
+            if copies.iter().any(|c| c.info_hash == wanted.info_hash) || self.fetching.contains_key(&wanted.info_hash) {
+                continue;
+            }
+            let request: MirrorRequest = wanted.into();
+            info!(video = %request.video_url, file = %request.filename, reason = ?request.reason,
+                "strategy: mirroring a followed instance's video");
+            metrics.placement_change("fetch");
+            self.fetching.insert(request.info_hash, now);
+            let _ = self.mirror.cast(MirrorMsg::Mirror(request));
+        }
+        for dropped in plan.drop {
+            info!(video = %dropped.video_uuid, info_hash = %hex::encode(dropped.info_hash), "strategy: copy no longer wanted; dropping it");
+            metrics.placement_change("drop");
+            self.fetching.remove(&dropped.info_hash);
+            let _ = self.mirror.cast(MirrorMsg::Drop { info_hash: dropped.info_hash });
+        }
     }
 
     /// Sends the copy's CacheFile (Create or Update) and notes when.
