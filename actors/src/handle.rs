@@ -14,7 +14,8 @@ use crate::housekeeping;
 use crate::media;
 use crate::metrics::ActorMetrics;
 use crate::node_supervisor::{NodeMsg, NodeSupervisor, NodeSupervisorArgs, SupervisorRefs, Supervisors};
-use crate::replication;
+use crate::remote_torrents::{self, RemoteTorrentError, RemoteTorrents};
+use crate::replication::{self, MemberMirrors};
 use crate::social::Social;
 use crate::startup;
 use crate::store::{counter, Store};
@@ -67,6 +68,10 @@ struct Inner {
     housekeeping: tokio::task::AbortHandle,
     /// Announces completed and dropped copies to their origins (`CacheFile`).
     copy_announcer: tokio::task::AbortHandle,
+    /// The federation's copies as web seeds, published by the replication actor.
+    member_mirrors: MemberMirrors,
+    /// Torrents of remote videos, served here.
+    remote_torrents: RemoteTorrents,
     stopped: AtomicBool,
 }
 
@@ -114,6 +119,10 @@ impl Shoal {
             .map_err(|e| StartError::Spawn(format!("federation client: {e}")))?;
         let federation_shared = FederationShared::new(config.federation.clone(), store.clone(), client, schemes);
         let (copy_events, copy_events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let member_mirrors = MemberMirrors::default();
+        let mirror_http = replication::mirror::MirrorHttp::new(&config.federation)
+            .map_err(|e| StartError::Spawn(format!("remote torrent client: {e}")))?;
+        let remote_torrents = RemoteTorrents::new(&config.media_dir(), mirror_http);
         let args = NodeSupervisorArgs {
             store: store.clone(),
             config: config.clone(),
@@ -121,6 +130,7 @@ impl Shoal {
             tracker: tracker_shared.clone(),
             federation: federation_shared.clone(),
             copy_events,
+            member_mirrors: member_mirrors.clone(),
         };
         let (node, _) = Actor::spawn(None, NodeSupervisor, args)
             .await
@@ -173,6 +183,8 @@ impl Shoal {
                 create_lock: tokio::sync::Mutex::new(()),
                 housekeeping,
                 copy_announcer,
+                member_mirrors,
+                remote_torrents,
                 stopped: AtomicBool::new(false),
             }),
         })
@@ -473,6 +485,64 @@ impl Shoal {
             Ok(CallResult::Success(status)) => Some(status),
             _ => None,
         }
+    }
+
+    /// Every known web seed of the file with hex info hash `info_hash_hex` besides its
+    /// origin's: the mirrors other instances announced with `CacheFile`s, then the copies of
+    /// the redundancy federation (this node's and the members'), without duplicates. Empty
+    /// for a malformed hash; never fails (a page lists what it can).
+    pub fn mirror_urls(&self, info_hash_hex: &str) -> Vec<String> {
+        let mut urls = self.inner.activitypub.mirror_urls(info_hash_hex);
+        if let Some(info_hash) = replication::origin_mirrors::parse_info_hash(info_hash_hex) {
+            for url in self.inner.member_mirrors.get(&info_hash) {
+                if !urls.contains(&url) {
+                    urls.push(url);
+                }
+            }
+        }
+        urls
+    }
+
+    /// The torrent of a remote video's file, by the name this node serves it under
+    /// (`{uuid}-{resolution}.torrent`): kept from an earlier fetch, else fetched from the
+    /// origin, else from a redundancy member holding the file. `Ok(None)` when the name is no
+    /// public or unlisted remote video's file.
+    pub async fn remote_torrent(&self, name: &str) -> Result<Option<Vec<u8>>, RemoteTorrentError> {
+        let Some((uuid, resolution)) = remote_torrents::parse_torrent_filename(name) else { return Ok(None) };
+        let video = match repo::load_by_key(&self.inner.store, &VideoKey::Uuid(uuid)) {
+            Ok(Some(video)) => video,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(RemoteTorrentError::Io(std::io::Error::other(e.to_string()))),
+        };
+        if !matches!(video.privacy, crate::videos::Privacy::Public | crate::videos::Privacy::Unlisted) {
+            return Ok(None);
+        }
+        let Some((file, info_hash)) = remote_torrents::remote_file(&video, resolution) else { return Ok(None) };
+        let cache = &self.inner.remote_torrents;
+        if let Some(bytes) = cache.cached(&info_hash).await {
+            return Ok(Some(bytes));
+        }
+        let origin = match cache.from_origin(file, &info_hash).await {
+            Ok(bytes) => {
+                cache.keep(&info_hash, &bytes).await?;
+                return Ok(Some(bytes));
+            }
+            Err(why) => why,
+        };
+        tracing::info!(torrent = %file.torrent_url, error = %origin, "the origin gave no torrent; asking the redundancy members");
+        let from_members = self
+            .supervisors()
+            .replication
+            .call(|reply| replication::ReplicationMsg::Torrent(info_hash, reply), Some(ACTOR_CALL_TIMEOUT))
+            .await;
+        if let Ok(CallResult::Success(Some(bytes))) = from_members {
+            if cache.keep(&info_hash, &bytes).await? {
+                tracing::info!(torrent = %name, "remote torrent taken from a redundancy member");
+                return Ok(Some(bytes));
+            }
+            tracing::warn!(torrent = %name, "a redundancy member gave a torrent of another file");
+        }
+        Err(RemoteTorrentError::Unavailable { origin })
     }
 
     /// The live actor of a video, if it has one (diagnostics and supervision tests).

@@ -19,6 +19,7 @@ pub mod media;
 pub mod metrics;
 pub mod node_supervisor;
 mod redundancy_config;
+pub mod remote_torrents;
 pub mod replication;
 mod restart_budget;
 pub mod social;

@@ -15,7 +15,7 @@
 use crate::config::ShoalConfig;
 use crate::federation::{FederationMsg, FederationShared, FederationSupervisor};
 use crate::metrics::ActorMetrics;
-use crate::replication::{CopyEvent, ReplicationActor, ReplicationArgs, ReplicationMsg};
+use crate::replication::{CopyEvent, MemberMirrors, ReplicationActor, ReplicationArgs, ReplicationMsg};
 use crate::restart_budget::{RestartBudget, MAX_RESTARTS, RESTART_WINDOW};
 use crate::store::Store;
 use crate::tracker::{TrackerMsg, TrackerShared, TrackerSupervisor, TrackerSupervisorArgs};
@@ -72,6 +72,8 @@ pub struct NodeSupervisorArgs {
     pub federation: Arc<FederationShared>,
     /// Where the replication actor reports completed and dropped copies.
     pub copy_events: tokio::sync::mpsc::UnboundedSender<CopyEvent>,
+    /// Where the replication actor publishes the federation's copies as web seeds.
+    pub member_mirrors: MemberMirrors,
 }
 
 /// Messages of the node supervisor.
@@ -88,6 +90,7 @@ pub struct NodeSupervisorState {
     tracker: Arc<TrackerShared>,
     federation: Arc<FederationShared>,
     copy_events: tokio::sync::mpsc::UnboundedSender<CopyEvent>,
+    member_mirrors: MemberMirrors,
     supervisors: Supervisors,
     restarts: RestartBudget,
     /// Replication restarts are counted apart: past its own budget replication stays down,
@@ -131,17 +134,25 @@ impl Actor for NodeSupervisor {
                 return Err(err);
             }
         };
-        let replication =
-            match spawn_replication(&myself, &args.store, &args.config, &args.metrics, &args.copy_events).await {
-                Ok(replication) => replication,
-                Err(err) => {
-                    let _ = federation.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
-                    let _ = tracker.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
-                    let _ = transcoder.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
-                    let _ = videos.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
-                    return Err(err);
-                }
-            };
+        let replication = match spawn_replication(
+            &myself,
+            &args.store,
+            &args.config,
+            &args.metrics,
+            &args.copy_events,
+            &args.member_mirrors,
+        )
+        .await
+        {
+            Ok(replication) => replication,
+            Err(err) => {
+                let _ = federation.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
+                let _ = tracker.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
+                let _ = transcoder.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
+                let _ = videos.stop_and_wait(Some("start failed".into()), Some(STOP_TIMEOUT)).await;
+                return Err(err);
+            }
+        };
         let supervisors =
             Supervisors(Arc::new(RwLock::new(SupervisorRefs { videos, transcoder, tracker, federation, replication })));
         Ok(NodeSupervisorState {
@@ -151,6 +162,7 @@ impl Actor for NodeSupervisor {
             tracker: args.tracker,
             federation: args.federation,
             copy_events: args.copy_events,
+            member_mirrors: args.member_mirrors,
             supervisors,
             restarts: RestartBudget::default(),
             replication_restarts: RestartBudget::default(),
@@ -203,8 +215,15 @@ impl Actor for NodeSupervisor {
                 return Ok(());
             }
             tracing::error!(%why, "replication stopped unexpectedly; restarting it");
-            let replication =
-                spawn_replication(&myself, &state.store, &state.config, &state.metrics, &state.copy_events).await?;
+            let replication = spawn_replication(
+                &myself,
+                &state.store,
+                &state.config,
+                &state.metrics,
+                &state.copy_events,
+                &state.member_mirrors,
+            )
+            .await?;
             state.supervisors.replace(SupervisorRefs { replication, ..refs });
             return Ok(());
         }
@@ -313,12 +332,14 @@ async fn spawn_replication(
     config: &Arc<ShoalConfig>,
     metrics: &ActorMetrics,
     copy_events: &tokio::sync::mpsc::UnboundedSender<CopyEvent>,
+    member_mirrors: &MemberMirrors,
 ) -> Result<ActorRef<ReplicationMsg>, ActorProcessingErr> {
     let args = ReplicationArgs {
         store: store.clone(),
         config: config.clone(),
         metrics: metrics.replication.clone(),
         copy_events: copy_events.clone(),
+        member_mirrors: member_mirrors.clone(),
     };
     let (replication, _) = Actor::spawn_linked(None, ReplicationActor, args, myself.get_cell())
         .await

@@ -64,7 +64,7 @@ fn announcement(seq: u64, url: &str) -> Announcement {
         capacity_bytes: 1 << 30,
         public_url: url.into(),
         catalogue: vec![],
-        holds: vec![HeldCopy { info_hash: [seq as u8; 20], since: 1_700_000_000 }],
+        holds: vec![HeldCopy { info_hash: [seq as u8; 20], since: 1_700_000_000, filename: format!("v{seq}.mp4") }],
     }
 }
 

@@ -32,7 +32,11 @@ fn catalogue_file() -> impl Strategy<Value = CatalogueFile> {
 fn announcement() -> impl Strategy<Value = Announcement> {
     let video = (text(), text(), text(), vec(catalogue_file(), 0..3))
         .prop_map(|(uuid, url, name, files)| CatalogueVideo { uuid, url, name, files });
-    let held = (info_hash(), any::<u64>()).prop_map(|(info_hash, since)| HeldCopy { info_hash, since });
+    let held = (info_hash(), any::<u64>(), text()).prop_map(|(info_hash, since, filename)| HeldCopy {
+        info_hash,
+        since,
+        filename,
+    });
     (any::<u64>(), any::<u64>(), text(), vec(video, 0..4), vec(held, 0..5)).prop_map(
         |(seq, capacity_bytes, public_url, catalogue, holds)| Announcement {
             seq,

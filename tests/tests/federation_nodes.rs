@@ -98,12 +98,21 @@ fn a_follows_b_sees_its_videos_and_its_comments_and_likes_reach_b() -> Result<()
     assert_eq!(on_a["name"], "federated on B");
     assert_eq!(on_a["isLocal"], false);
 
-    // A points its viewers at B's web seed and torrent; the bytes come from B.
+    // A points its viewers at B's web seed; the bytes come from B. A serves the torrent
+    // itself (as PeerTube does, fetched once from B): B's torrent, same info hash.
     let file = on_a["files"][0].clone();
     let file_url = file["fileUrl"].as_str().unwrap_or_default();
     assert!(file_url.starts_with(&format!("{}/", b.base_url())), "fileUrl at B: {file}");
-    assert!(file["torrentUrl"].as_str().unwrap_or_default().starts_with(b.base_url()), "torrentUrl at B: {file}");
+    let a_torrent = file["torrentUrl"].as_str().unwrap_or_default();
+    assert!(a_torrent.starts_with(&format!("{}/lazy-static/torrents/", a.base_url())), "torrentUrl at A: {file}");
     let http = reqwest::blocking::Client::new();
+    let from_a = get_bytes(&http, a_torrent)?;
+    let from_b = get_bytes(&http, on_b["files"][0]["torrentUrl"].as_str().unwrap_or_default())?;
+    assert_eq!(
+        shoal_protocol::torrent::info_hash_of(&from_a)?,
+        shoal_protocol::torrent::info_hash_of(&from_b)?,
+        "A's torrent of B's file is B's"
+    );
     let from_a_metadata = get_bytes(&http, file_url)?;
     let b_file = on_b["files"][0]["fileUrl"].as_str().unwrap_or_default();
     assert!(!from_a_metadata.is_empty(), "{file_url} served bytes");

@@ -6,7 +6,10 @@
 //!   are byte-identical and every piece verifies against the torrent; they are served at
 //!   `/static/redundancy/{file}` with Range; the mirrors announce them to the origin
 //!   (ActivityPub `CacheFile`), which lists them in `redundancies` and the torrent's `url-list`;
-//!   with the origin stopped, libtorrent downloads the file from the mirrors' web seeds alone.
+//!   with the origin stopped, a member that follows the origin over ActivityPub and holds no
+//!   copy still lists the video with the members' copies (API and watch page) and serves its
+//!   torrent, taken from a member over libp2p; libtorrent downloads the file from that
+//!   torrent's mirrors alone.
 //! - `kill -9` of a mirror: the survivors are back to k copies within the configured bound;
 //!   the mirror restarts with its copy intact, and the surplus copy is dropped after
 //!   `min_lifetime`, leaving exactly k again.
@@ -17,7 +20,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use shoal_tests::federation::{federating, upload_tiny, wait_for};
+use shoal_tests::federation::{federating, follow_instance, host_of, upload_tiny, wait_follow_accepted, wait_for};
 use shoal_tests::redundancy_federation::{start_federation, FederationSettings, RedundancyFederation};
 use shoal_tests::tools::{run_with_timeout, system_python, tests_dir};
 use shoal_tests::verify::{check_pieces, fetch_torrent, get_bytes};
@@ -104,6 +107,12 @@ fn settings() -> FederationSettings {
 #[test]
 fn four_nodes_keep_exactly_k_verified_copies_where_placement_says() -> Result<()> {
     let mut fed = start_federation(4, settings(), |_| federating())?;
+    // The members follow the origin over ActivityPub too, so they show its videos.
+    let origin_host = host_of(&fed.nodes[0]);
+    for i in 1..4 {
+        follow_instance(&fed.nodes[i].admin()?, &origin_host)?;
+        wait_follow_accepted(&fed.nodes[i], &fed.nodes[0])?;
+    }
     let files = publish(&fed, 0, &["alpha", "beta", "gamma"])?;
     let all = [0, 1, 2, 3];
     let expected: Vec<BTreeSet<usize>> = files
@@ -176,14 +185,51 @@ fn four_nodes_keep_exactly_k_verified_copies_where_placement_says() -> Result<()
         })?;
     }
 
-    // The origin stops: libtorrent downloads a mirrored file from the mirrors' web seeds
-    // alone (the torrent, fetched before, names them after the origin's), every piece verified.
-    let scratch = fed.nodes[1].scratch();
-    let torrent_path = scratch.join("mirrored.torrent");
-    std::fs::write(&torrent_path, get_bytes(&http, &files[0].torrent_url)?)?;
+    // The origin stops. Node `viewer` follows it over ActivityPub and holds no copy of the
+    // first file: its API and watch page still offer the video, with the members' copies as
+    // web seeds, and serve the torrent (never fetched before, so it comes from a member over
+    // libp2p); libtorrent, given that torrent, downloads the file from the mirrors alone.
+    let viewer = *[1, 2, 3].iter().find(|i| !expected[0].contains(i)).ok_or_else(|| anyhow::anyhow!("no viewer"))?;
+    let uuid = files[0].video_url.rsplit('/').next().unwrap_or_default().to_string();
+    let on_viewer = fed.nodes[viewer].anonymous()?;
+    wait_for(Duration::from_secs(30), "the followed origin's video reached the viewer", |last| {
+        let video = on_viewer.video(&uuid);
+        *last = format!("{video:?}");
+        Ok(video.ok().filter(|v| v["isLocal"] == false))
+    })?;
     let original = get_bytes(&http, &files[0].file_url)?;
     fed.nodes[0].terminate(Duration::from_secs(20))?;
     assert!(http.get(&files[0].file_url).send().is_err(), "the origin is down");
+    let mirror_urls: BTreeSet<String> =
+        expected[0].iter().map(|m| fed.nodes[*m].url(&format!("/static/redundancy/{}", files[0].filename))).collect();
+    let video = on_viewer.video(&uuid)?;
+    let file = &video["files"][0];
+    let listed: BTreeSet<String> = file["redundancies"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|m| m["baseUrl"].as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    assert_eq!(listed, mirror_urls, "the viewer lists the members' copies with the origin down: {file}");
+    let torrent_url = file["torrentUrl"].as_str().unwrap_or_default().to_string();
+    assert!(
+        torrent_url.starts_with(&fed.nodes[viewer].url("/lazy-static/torrents/")),
+        "the viewer serves the torrent itself: {torrent_url}"
+    );
+    let torrent_bytes = get_bytes(&http, &torrent_url)?;
+    let torrent = shoal_protocol::torrent::Metainfo::from_bytes(&torrent_bytes)?;
+    assert_eq!(hex_of(&shoal_protocol::torrent::info_hash_of(&torrent_bytes)?), files[0].info_hash);
+    assert!(
+        mirror_urls.iter().all(|u| torrent.url_list.contains(u)),
+        "url-list names the mirrors: {:?}",
+        torrent.url_list
+    );
+    let page = get_text(&http, &fed.nodes[viewer].url(&format!("/videos/watch/{uuid}")))?;
+    for url in mirror_urls.iter().chain([&torrent_url]) {
+        assert!(page.contains(url.as_str()), "the viewer's watch page offers {url}");
+    }
+
+    let scratch = fed.nodes[viewer].scratch();
+    let torrent_path = scratch.join("mirrored.torrent");
+    std::fs::write(&torrent_path, &torrent_bytes)?;
     let save_dir = scratch.join("lt-from-mirrors");
     std::fs::create_dir_all(&save_dir)?;
     let out = run_with_timeout(
@@ -201,6 +247,16 @@ fn four_nodes_keep_exactly_k_verified_copies_where_placement_says() -> Result<()
     let saved = std::fs::read(save_dir.join(report["name"].as_str().unwrap_or_default()))?;
     assert!(saved == original, "libtorrent's file is the origin's");
     Ok(())
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn get_text(http: &reqwest::blocking::Client, url: &str) -> Result<String> {
+    let response = http.get(url).send()?;
+    anyhow::ensure!(response.status().is_success(), "GET {url}: {}", response.status());
+    Ok(response.text()?)
 }
 
 #[test]

@@ -12,6 +12,7 @@
 
 use super::copies::{self, CopyRecord};
 use super::local_files::{own_catalogue, NodeFiles};
+use super::member_mirrors::{self, MemberMirrors};
 use super::member_sources::{Holdings, MemberSources};
 use super::metrics::ReplicationMetrics;
 use super::mirror::{MirrorArgs, MirrorEvent, MirrorHttp, MirrorMsg, MirrorProgress, MirrorRequest, MirrorSupervisor};
@@ -64,6 +65,8 @@ pub struct ReplicationArgs {
     pub config: Arc<ShoalConfig>,
     pub metrics: ReplicationMetrics,
     pub copy_events: mpsc::UnboundedSender<CopyEvent>,
+    /// Where each round's web seeds of the federation's copies are published.
+    pub member_mirrors: MemberMirrors,
 }
 
 /// Messages of the `ReplicationActor`.
@@ -79,6 +82,10 @@ pub enum ReplicationMsg {
     /// Remove a copy (or cancel its transfer) outside placement.
     DropCopy(InfoHash),
     Status(RpcReplyPort<RedundancyStatus>),
+    /// The `.torrent` of a file from a live trusted member holding it (for a remote video
+    /// whose origin does not answer); `None` when no member gives it. Answered from a task,
+    /// so a slow member never holds up a round.
+    Torrent(InfoHash, RpcReplyPort<Option<Vec<u8>>>),
 }
 
 /// The actor.
@@ -95,6 +102,7 @@ pub struct Running {
     trusted: HashSet<PeerId>,
     files: NodeFiles,
     holdings: Holdings,
+    member_mirrors: MemberMirrors,
     policy: Policy,
     catalogue: Vec<CatalogueVideo>,
     last_announcement: Option<Announcement>,
@@ -171,7 +179,12 @@ impl Actor for ReplicationActor {
             return Ok(());
         }
         let ReplicationState { store, config, metrics, copy_events, running, .. } = state;
-        let Ok(running) = running else { return Ok(()) };
+        let Ok(running) = running else {
+            if let ReplicationMsg::Torrent(_, reply) = message {
+                let _ = reply.send(None);
+            }
+            return Ok(());
+        };
         match message {
             ReplicationMsg::Tick => running.tick(store, config, metrics, copy_events).await,
             ReplicationMsg::Net(event) => running.on_net(event, metrics),
@@ -181,6 +194,12 @@ impl Actor for ReplicationActor {
             }
             ReplicationMsg::DropCopy(info_hash) => {
                 let _ = running.mirror.cast(MirrorMsg::Drop { info_hash });
+            }
+            ReplicationMsg::Torrent(info_hash, reply) => {
+                let sources = running.sources.clone();
+                tokio::spawn(async move {
+                    let _ = reply.send(super::mirror::SourceProvider::torrent(sources.as_ref(), &info_hash).await);
+                });
             }
             ReplicationMsg::Status(_) => {}
         }
@@ -325,6 +344,7 @@ async fn start(myself: &ActorRef<ReplicationMsg>, args: &ReplicationArgs) -> Res
         trusted,
         files,
         holdings,
+        member_mirrors: args.member_mirrors.clone(),
         policy,
         catalogue: Vec::new(),
         last_announcement: None,
@@ -423,6 +443,13 @@ impl Running {
             peers.retain(|p| self.bad_pieces.get(p).copied().unwrap_or(0) < BAD_PIECES_BEFORE_DISTRUST);
         }
         self.holdings.replace(holders);
+        let distrusted = |p: &PeerId| self.bad_pieces.get(p).copied().unwrap_or(0) >= BAD_PIECES_BEFORE_DISTRUST;
+        let members = self
+            .membership
+            .iter()
+            .filter(|(p, m)| matches!(m.liveness, Liveness::Live) && self.trusted.contains(p) && !distrusted(p))
+            .map(|(_, m)| &m.announcement);
+        self.member_mirrors.replace(member_mirrors::table(config.public_url(), &copies, members));
         let (mirror, drop) = if settling { (Vec::new(), Vec::new()) } else { (outcome.mirror, outcome.drop) };
         for request in mirror {
             info!(video = %request.video_url, file = %request.filename, info_hash = %request.info_hash_hex(),
@@ -464,7 +491,10 @@ impl Running {
             capacity_bytes: config.redundancy.capacity_bytes,
             public_url: config.public_url().to_string(),
             catalogue: self.catalogue.clone(),
-            holds: copies.iter().map(|c| HeldCopy { info_hash: c.info_hash, since: c.created_at }).collect(),
+            holds: copies
+                .iter()
+                .map(|c| HeldCopy { info_hash: c.info_hash, since: c.created_at, filename: c.filename.clone() })
+                .collect(),
         };
         if let Err(e) = self.net.announce(announcement.clone()).await {
             warn!(error = %e, "announcing to the members failed");

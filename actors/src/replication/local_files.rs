@@ -23,13 +23,16 @@ struct OwnFile {
     torrent_path: PathBuf,
 }
 
+/// This node's files by info hash: `(file path, size, torrent path)`.
+pub type OwnFiles = HashMap<InfoHash, (PathBuf, u64, PathBuf)>;
+
 /// The catalogue of this node's published public local videos, oldest first, and the table
 /// of their files by info hash.
 pub fn own_catalogue(
     store: &Store,
     public_url: &str,
     media_dir: &Path,
-) -> Result<(Vec<CatalogueVideo>, HashMap<InfoHash, (PathBuf, u64, PathBuf)>), StoreError> {
+) -> Result<(Vec<CatalogueVideo>, OwnFiles), StoreError> {
     let urls = LocalUrls::new(public_url);
     let mut videos = Vec::new();
     let mut table = HashMap::new();

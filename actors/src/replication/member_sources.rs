@@ -2,37 +2,18 @@
 //! they hold a complete copy of a file, reached over libp2p ([`ReplicationNet`]). The job
 //! verifies every piece, so a member is trusted with availability only, never with content.
 
+use super::by_file::ByFile;
 use super::mirror::{PieceSource, SourceError, SourceProvider, KIND_MEMBER};
 use super::net::{NetError, PeerId, ReplicationNet};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use shoal_protocol::replication::InfoHash;
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use tracing::debug;
 
-/// Who holds what, as the `ReplicationActor` last computed it from announcements.
-#[derive(Clone, Default)]
-pub struct Holdings(Arc<RwLock<HashMap<InfoHash, Vec<PeerId>>>>);
-
-impl Holdings {
-    /// Replaces the whole table.
-    pub fn replace(&self, table: HashMap<InfoHash, Vec<PeerId>>) {
-        match self.0.write() {
-            Ok(mut current) => *current = table,
-            Err(poisoned) => *poisoned.into_inner() = table,
-        }
-    }
-
-    /// The live trusted members holding `info_hash`.
-    pub fn holders(&self, info_hash: &InfoHash) -> Vec<PeerId> {
-        let read = |t: &HashMap<InfoHash, Vec<PeerId>>| t.get(info_hash).cloned().unwrap_or_default();
-        match self.0.read() {
-            Ok(table) => read(&table),
-            Err(poisoned) => read(&poisoned.into_inner()),
-        }
-    }
-}
+/// Who holds what (live trusted members holding a complete copy), as the
+/// `ReplicationActor` last computed it from announcements.
+pub type Holdings = ByFile<PeerId>;
 
 /// [`SourceProvider`] over libp2p.
 pub struct MemberSources {
@@ -49,7 +30,7 @@ impl MemberSources {
 impl SourceProvider for MemberSources {
     fn members_holding(&self, info_hash: &[u8; 20]) -> Vec<Arc<dyn PieceSource>> {
         self.holdings
-            .holders(info_hash)
+            .get(info_hash)
             .into_iter()
             .map(|peer| {
                 Arc::new(MemberSource { net: self.net.clone(), peer, info_hash: *info_hash }) as Arc<dyn PieceSource>
@@ -60,7 +41,7 @@ impl SourceProvider for MemberSources {
     fn torrent(&self, info_hash: &[u8; 20]) -> BoxFuture<'_, Option<Vec<u8>>> {
         let info_hash = *info_hash;
         Box::pin(async move {
-            for peer in self.holdings.holders(&info_hash) {
+            for peer in self.holdings.get(&info_hash) {
                 match self.net.fetch_torrent(peer, info_hash).await {
                     Ok(torrent) => return Some(torrent),
                     Err(err) => debug!(%peer, error = %err, "member gave no torrent"),

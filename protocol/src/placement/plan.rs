@@ -205,7 +205,7 @@ mod tests {
                 m.liveness = Liveness::Lost { since: 50 };
             }
         }
-        let early = plan_for(&spare, &members, &[v.clone()], &copies, &policy(), 55).unwrap();
+        let early = plan_for(&spare, &members, std::slice::from_ref(&v), &copies, &policy(), 55).unwrap();
         assert!(early.fetch.is_empty(), "{early:?}");
         assert_eq!(early.next_check, Some(60));
         let late = plan_for(&spare, &members, &[v], &copies, &policy(), 61).unwrap();

@@ -287,7 +287,7 @@ mod tests {
 
     #[test]
     fn most_views_fills_the_budget_in_rank_order_skipping_what_does_not_fit() {
-        let cands = [c(1, 4 * GB, 10, 0, 0), c(2, 5 * GB, 50, 0, 0), c(3, 2 * GB, 30, 0, 0), c(4, 1 * GB, 5, 0, 0)];
+        let cands = [c(1, 4 * GB, 10, 0, 0), c(2, 5 * GB, 50, 0, 0), c(3, 2 * GB, 30, 0, 0), c(4, GB, 5, 0, 0)];
         let out = select(&[policy(StrategyName::MostViews, 8 * GB)], &cands, &[], 1_000);
         // Ranked 2 (50), 3 (30), 1 (10), 4 (5): 2 and 3 fill 7, 1 does not fit, 4 does.
         let fetched: Vec<u64> =

@@ -26,6 +26,8 @@ pub const MAX_CONTROL_BODY: usize = 8 << 20;
 pub const MAX_HEADER_BODY: usize = 512;
 /// Longest `reason` of a refusal, in bytes.
 pub const MAX_REASON: usize = 200;
+/// Longest file name of a held copy, in bytes.
+pub const MAX_FILENAME: usize = 200;
 
 /// A BitTorrent v1 info-hash (SHA-1 of the info dictionary); a CBOR byte string on the wire.
 pub type InfoHash = [u8; 20];
@@ -80,6 +82,10 @@ pub struct HeldCopy {
     pub info_hash: InfoHash,
     /// When the copy was completed, Unix seconds.
     pub since: u64,
+    /// The copy's file name: the sender serves it at `{public_url}/static/redundancy/{filename}`
+    /// (empty from a sender that does not say; such a copy is not listed as a web seed).
+    #[serde(default)]
+    pub filename: String,
 }
 
 /// A control request (request-response protocol).
@@ -172,6 +178,17 @@ pub trait Frame: Serialize + DeserializeOwned {
 
 impl Frame for ControlRequest {
     const MAX_BODY: usize = MAX_CONTROL_BODY;
+
+    fn validate(&self) -> Result<(), FrameError> {
+        match self {
+            ControlRequest::Announce(announcement)
+                if announcement.holds.iter().any(|h| h.filename.len() > MAX_FILENAME) =>
+            {
+                Err(FrameError::Invalid("file name too long"))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Frame for ControlResponse {
@@ -349,7 +366,7 @@ mod tests {
                     torrent_url: "https://a.example/lazy-static/torrents/x-720.torrent".into(),
                 }],
             }],
-            holds: vec![HeldCopy { info_hash: [9; 20], since: 1_700_000_000 }],
+            holds: vec![HeldCopy { info_hash: [9; 20], since: 1_700_000_000, filename: "v-720.mp4".into() }],
         }
     }
 
@@ -362,6 +379,25 @@ mod tests {
         let (decoded, used) = decode::<ControlRequest>(&bytes).unwrap();
         assert_eq!(decoded, request);
         assert_eq!(used, frame_len);
+    }
+
+    #[test]
+    fn a_held_copy_with_an_overlong_file_name_is_refused_and_an_old_one_without_a_name_decodes() {
+        let mut long = announcement();
+        long.holds[0].filename = "a".repeat(MAX_FILENAME + 1);
+        assert_eq!(encode(&ControlRequest::Announce(long.clone())), Err(FrameError::Invalid("file name too long")));
+        let body = serde_cbor::to_vec(&ControlRequest::Announce(long)).unwrap();
+        assert_eq!(decode_body::<ControlRequest>(&body), Err(FrameError::Invalid("file name too long")));
+        // A sender that predates `filename` sends holds without it.
+        #[derive(Serialize)]
+        struct OldHeld {
+            #[serde(with = "info_hash_bytes")]
+            info_hash: InfoHash,
+            since: u64,
+        }
+        let old = serde_cbor::to_vec(&OldHeld { info_hash: [9; 20], since: 5 }).unwrap();
+        let held: HeldCopy = serde_cbor::from_slice(&old).unwrap();
+        assert_eq!(held, HeldCopy { info_hash: [9; 20], since: 5, filename: String::new() });
     }
 
     #[test]

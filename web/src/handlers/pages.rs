@@ -115,9 +115,8 @@ fn watch_page(state: &AppState, id: &str) -> Response {
         let body = format!("<h1>{}</h1>\n<p>{title}. {detail}</p>\n", escape(&video.name));
         return html_response(StatusCode::OK, page(instance, &video.name, refresh, &body));
     }
-    let activitypub = state.shoal.activitypub();
     let data = PlayerData::new(public_url, &video, state.ui.available())
-        .with_mirrors(|info_hash| activitypub.mirror_urls(info_hash));
+        .with_mirrors(|info_hash| state.shoal.mirror_urls(info_hash));
     let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_owned());
     html_response(StatusCode::OK, page(instance, &video.name, "", &watch_body(&video, &data, &json)))
 }
@@ -184,7 +183,8 @@ struct PlayerFile {
 
 impl PlayerData {
     fn new(public_url: &str, video: &VideoRecord, bundle: bool) -> PlayerData {
-        // A remote video plays from its origin: its web seed, torrents and trackers.
+        // A remote video plays from its origin's web seed and trackers (and the mirrors),
+        // with its torrent served here.
         let (files, trackers) = match &video.remote {
             Some(remote) => (
                 remote
@@ -195,7 +195,7 @@ impl PlayerData {
                         resolution: f.resolution,
                         size: f.size,
                         file_url: f.url.clone(),
-                        torrent_url: f.torrent_url.clone(),
+                        torrent_url: crate::json::video::remote_torrent_urls(public_url, video, f).0,
                         magnet_uri: f.magnet_uri.clone(),
                         info_hash: f.info_hash.clone(),
                         mirrors: Vec::new(),

@@ -8,12 +8,14 @@
 //! `web_seed.max_upload_bytes_per_second`.
 
 use axum::extract::{Path, Request, State};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 use crate::file_response::{is_valid_name, preflight, ServedFile};
 use crate::state::AppState;
 use crate::throttle::throttled;
+use shoal_actors::remote_torrents::RemoteTorrentError;
 use shoal_actors::replication::copies::REDUNDANCY_DIR;
 
 const VIDEO_TYPES: &[(&str, &str)] = &[(".mp4", "video/mp4"), (".webm", "video/webm")];
@@ -53,11 +55,25 @@ fn seed_answer(state: &AppState, method: &axum::http::Method, response: Response
 }
 
 /// `GET|HEAD /lazy-static/torrents/{filename}`: with the file's mirrors added to its
-/// `url-list` when it has any (see [`super::torrent_mirrors`]).
+/// `url-list` when it has any (see [`super::torrent_mirrors`]). A name that is no local file
+/// may be a remote video's file (`{uuid}-{resolution}.torrent`): its torrent is served from
+/// the actors' cache, fetched from the origin or a redundancy member (502 when neither gives it).
 pub async fn torrent(State(state): State<AppState>, Path(name): Path<String>, request: Request) -> Response {
+    let method = request.method().clone();
     if name.ends_with(".torrent") && is_valid_name(&name) {
-        if let Some(response) = super::torrent_mirrors::with_mirrors(&state, &name, request.method()).await {
+        if let Some(response) = super::torrent_mirrors::with_mirrors(&state, &name, &method).await {
             return response;
+        }
+        let local = tokio::fs::try_exists(state.media_dir.join(&name)).await.unwrap_or(true);
+        if !local && (method == Method::GET || method == Method::HEAD) {
+            match state.shoal.remote_torrent(&name).await {
+                Ok(Some(bytes)) => return super::torrent_mirrors::remote(&state, &bytes, &method),
+                Ok(None) => {}
+                Err(err @ RemoteTorrentError::Unavailable { .. }) => {
+                    return ApiError::new(StatusCode::BAD_GATEWAY, err.to_string()).into_response();
+                }
+                Err(err) => return ApiError::internal("serving a remote torrent", &err).into_response(),
+            }
         }
     }
     serve(&state, &name, TORRENT_TYPES, request).await

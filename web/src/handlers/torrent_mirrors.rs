@@ -2,7 +2,8 @@
 //! `CacheFile`s) as extra web seeds: they follow the node's own web seed in `url-list`
 //! (BEP 19 allows several). `url-list` is outside `info`, so the info hash does not
 //! change; the torrent on disk is left as it is and rewritten per request. A torrent
-//! whose file has no live mirror is served from disk unchanged.
+//! whose file has no live mirror is served from disk unchanged. Remote videos' torrents,
+//! kept by the actors, get the same treatment.
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -27,12 +28,29 @@ pub async fn with_mirrors(state: &AppState, name: &str, method: &Method) -> Opti
         return None;
     }
     let bytes = tokio::fs::read(&path).await.ok()?;
-    let info_hash: String = info_hash_of(&bytes).ok()?.iter().map(|b| format!("{b:02x}")).collect();
-    let mirrors = state.shoal.activitypub().mirror_urls(&info_hash);
+    let mirrors = mirrors_of(state, &bytes)?;
     if mirrors.is_empty() {
         return None;
     }
-    let rewritten = add_web_seeds(&bytes, &mirrors)?;
+    Some(respond(&bytes, &mirrors, method))
+}
+
+/// The answer for a remote video's torrent (see `shoal_actors::remote_torrents`), with the
+/// mirrors known here added to its `url-list`.
+pub fn remote(state: &AppState, bytes: &[u8], method: &Method) -> Response {
+    let mirrors = mirrors_of(state, bytes).unwrap_or_default();
+    respond(bytes, &mirrors, method)
+}
+
+/// The mirrors of the torrent's file; `None` when it is no torrent.
+fn mirrors_of(state: &AppState, torrent: &[u8]) -> Option<Vec<String>> {
+    let info_hash: String = info_hash_of(torrent).ok()?.iter().map(|b| format!("{b:02x}")).collect();
+    Some(state.shoal.mirror_urls(&info_hash))
+}
+
+/// `torrent` with `mirrors` added, as a `.torrent` answer.
+fn respond(torrent: &[u8], mirrors: &[String], method: &Method) -> Response {
+    let rewritten = add_web_seeds(torrent, mirrors).unwrap_or_else(|| torrent.to_vec());
     let length = rewritten.len();
     let body = if method == Method::HEAD { Body::empty() } else { Body::from(rewritten) };
     let mut response = (StatusCode::OK, body).into_response();
@@ -42,7 +60,7 @@ pub async fn with_mirrors(state: &AppState, name: &str, method: &Method) -> Opti
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     // The mirrors change: a client asks again rather than keep an old list.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Some(response)
+    response
 }
 
 /// `torrent` with `extra` appended to its `url-list` (after the URLs already there,

@@ -57,7 +57,6 @@ pub async fn get(
     let channel = state.shoal.accounts().channel(video.channel_id)?;
     let progress = state.shoal.progress(video.uuid).await;
     let public_url = state.shoal.config().public_url();
-    let activitypub = state.shoal.activitypub();
     Ok(Json(
         VideoDetailsJson::new(
             public_url,
@@ -65,7 +64,7 @@ pub async fn get(
             &VideoOwner { account: account.as_ref(), channel: channel.as_ref() },
             progress,
         )
-        .with_mirrors(|info_hash| activitypub.mirror_urls(info_hash)),
+        .with_mirrors(|info_hash| state.shoal.mirror_urls(info_hash)),
     ))
 }
 

@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 use shoal_actors::accounts::{ChannelRecord, UserRecord};
+use shoal_actors::remote_torrents::remote_torrent_filename;
 use shoal_actors::videos::record::{RemoteFile, TranscodeProgress, VideoFileRecord, VideoRecord, VideoState};
 use uuid::Uuid;
 
@@ -249,7 +250,7 @@ impl VideoDetailsJson {
     pub fn new(public_url: &str, v: &VideoRecord, owner: &VideoOwner<'_>, progress: Option<TranscodeProgress>) -> Self {
         // PeerTube lists files highest resolution first; clients take files[0] as the best.
         let mut files: Vec<VideoFileJson> = match &v.remote {
-            Some(remote) => remote.files.iter().rev().map(remote_file_json).collect(),
+            Some(remote) => remote.files.iter().rev().map(|f| remote_file_json(public_url, v, f)).collect(),
             None => v.files.iter().rev().map(|f| file_json(public_url, v, f)).collect(),
         };
         if files.is_empty() && v.state == VideoState::ToTranscode {
@@ -302,8 +303,12 @@ fn file_json(public_url: &str, v: &VideoRecord, f: &VideoFileRecord) -> VideoFil
     }
 }
 
-/// A file of a remote video: every URL is the origin's.
-fn remote_file_json(f: &RemoteFile) -> VideoFileJson {
+/// A file of a remote video: the file is the origin's; its torrent is served here (kept from
+/// the origin or a redundancy member, see `shoal_actors::remote_torrents`), as PeerTube does,
+/// so it stays reachable while the origin is down. Without an info hash the torrent cannot be
+/// checked and the origin's URL is given.
+fn remote_file_json(public_url: &str, v: &VideoRecord, f: &RemoteFile) -> VideoFileJson {
+    let (torrent_url, torrent_download_url) = remote_torrent_urls(public_url, v, f);
     VideoFileJson {
         id: u64::from(f.resolution),
         resolution: Labelled::new(f.resolution, resolution_label(f.resolution)),
@@ -316,12 +321,22 @@ fn remote_file_json(f: &RemoteFile) -> VideoFileJson {
         storage: 0,
         file_url: f.url.clone(),
         file_download_url: f.url.clone(),
-        torrent_url: f.torrent_url.clone(),
-        torrent_download_url: f.torrent_url.clone(),
+        torrent_url,
+        torrent_download_url,
         magnet_uri: f.magnet_uri.clone(),
         info_hash: f.info_hash.clone(),
         redundancies: Vec::new(),
     }
+}
+
+/// Where this node serves a remote file's torrent (`/lazy-static/torrents/...`) and its
+/// download (`/download/torrents/...`).
+pub fn remote_torrent_urls(public_url: &str, v: &VideoRecord, f: &RemoteFile) -> (String, String) {
+    if f.info_hash.is_empty() {
+        return (f.torrent_url.clone(), f.torrent_url.clone());
+    }
+    let name = remote_torrent_filename(v.uuid, f.resolution);
+    (format!("{public_url}/lazy-static/torrents/{name}"), format!("{public_url}/download/torrents/{name}"))
 }
 
 /// While a video waits for its first transcoded file, `files[]` describes the
