@@ -18,12 +18,11 @@ use super::metrics::ReplicationMetrics;
 use super::mirror::{MirrorArgs, MirrorEvent, MirrorHttp, MirrorMsg, MirrorProgress, MirrorRequest, MirrorSupervisor};
 use super::net::{load_or_create_identity, Multiaddr, NetConfig, NetEvent, NetOptions, PeerId, ReplicationNet};
 use super::placement_round::{run_round, LocalState};
-use super::status::{FetchStatus, HeldStatus, MemberStatus, RedundancyStatus};
+use super::status::RedundancyStatus;
 use super::strategies;
 use crate::config::ShoalConfig;
 use crate::restart_budget::RestartBudget;
 use crate::store::Store;
-use crate::videos::repo;
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 use shoal_protocol::placement::{Liveness, Policy};
@@ -93,12 +92,12 @@ pub struct ReplicationActor;
 
 /// A running replication: the network, the mirror jobs and what the members said.
 pub struct Running {
-    net: ReplicationNet,
+    pub(super) net: ReplicationNet,
     mirror: ActorRef<MirrorMsg>,
     mirror_restarts: RestartBudget,
     mirror_events: mpsc::UnboundedSender<MirrorEvent>,
     sources: Arc<MemberSources>,
-    membership: Membership<PeerId>,
+    pub(super) membership: Membership<PeerId>,
     trusted: HashSet<PeerId>,
     files: NodeFiles,
     holdings: Holdings,
@@ -109,16 +108,16 @@ pub struct Running {
     last_announced_at: u64,
     /// Transfers in progress (from the supervisor's status), with when first seen.
     fetching: HashMap<InfoHash, u64>,
-    progress: Vec<MirrorProgress>,
-    bad_pieces: HashMap<PeerId, u64>,
+    pub(super) progress: Vec<MirrorProgress>,
+    pub(super) bad_pieces: HashMap<PeerId, u64>,
     /// When each held copy was last announced to its origin (Unix seconds).
     announced_at: HashMap<InfoHash, u64>,
     /// File resolutions from the catalogues, for CacheFiles.
     resolutions: HashMap<InfoHash, u32>,
-    strangers: HashMap<PeerId, u64>,
-    below_k: usize,
-    without_copy: usize,
-    placed_files: usize,
+    pub(super) strangers: HashMap<PeerId, u64>,
+    pub(super) below_k: usize,
+    pub(super) without_copy: usize,
+    pub(super) placed_files: usize,
     forwarders: Vec<tokio::task::JoinHandle<()>>,
     /// Unix seconds when replication started.
     started_at: u64,
@@ -128,11 +127,11 @@ pub struct Running {
 
 /// The actor's state: running, or why not.
 pub struct ReplicationState {
-    store: Store,
-    config: Arc<ShoalConfig>,
+    pub(super) store: Store,
+    pub(super) config: Arc<ShoalConfig>,
     metrics: ReplicationMetrics,
     copy_events: mpsc::UnboundedSender<CopyEvent>,
-    running: Result<Box<Running>, String>,
+    pub(super) running: Result<Box<Running>, String>,
     ticker: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -175,7 +174,7 @@ impl Actor for ReplicationActor {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         if let ReplicationMsg::Status(reply) = message {
-            let _ = reply.send(state.status().await);
+            let _ = reply.send(super::status::of(state).await);
             return Ok(());
         }
         let ReplicationState { store, config, metrics, copy_events, running, .. } = state;
@@ -254,18 +253,7 @@ impl Actor for ReplicationActor {
     }
 }
 
-fn reason_label(reason: &super::copies::CopyReason) -> String {
-    use super::copies::CopyReason;
-    match reason {
-        CopyReason::Placement => "placement".to_string(),
-        CopyReason::Manual => "manual".to_string(),
-        CopyReason::Strategy(kind) => {
-            serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-        }
-    }
-}
-
-fn unix_now() -> u64 {
+pub(super) fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
@@ -655,88 +643,5 @@ impl Running {
                 }
             }
         }
-    }
-}
-
-impl ReplicationState {
-    async fn status(&self) -> RedundancyStatus {
-        let cfg = &self.config.redundancy;
-        let mut status = RedundancyStatus {
-            enabled: cfg.enabled,
-            replicas: cfg.replicas,
-            replicas_max: cfg.replicas_max,
-            capacity_bytes: cfg.capacity_bytes,
-            ..RedundancyStatus::default()
-        };
-        let running = match &self.running {
-            Ok(running) => running,
-            Err(why) => {
-                status.error = cfg.enabled.then(|| why.clone());
-                return status;
-            }
-        };
-        let now = unix_now();
-        status.peer_id = running.net.local_peer_id().to_base58();
-        status.listen_addresses = running.net.listen_addrs().await.iter().map(|a| a.to_string()).collect();
-        for (peer, member) in running.membership.iter() {
-            status.members.push(MemberStatus {
-                peer_id: peer.to_base58(),
-                state: if member.liveness == Liveness::Live { "live" } else { "lost" },
-                trusted: true,
-                public_url: member.announcement.public_url.clone(),
-                capacity_bytes: member.announcement.capacity_bytes,
-                holds: member.announcement.holds.len(),
-                catalogue: member.announcement.catalogue.len(),
-                last_seen_seconds_ago: now.saturating_sub(member.last_heard),
-                bad_pieces: running.bad_pieces.get(peer).copied().unwrap_or(0),
-            });
-        }
-        for (peer, seen) in &running.strangers {
-            status.members.push(MemberStatus {
-                peer_id: peer.to_base58(),
-                state: "stranger",
-                trusted: false,
-                public_url: String::new(),
-                capacity_bytes: 0,
-                holds: 0,
-                catalogue: 0,
-                last_seen_seconds_ago: now.saturating_sub(*seen),
-                bad_pieces: 0,
-            });
-        }
-        let names =
-            |uuid: uuid::Uuid| repo::load_by_uuid(&self.store, uuid).ok().flatten().map(|v| v.name).unwrap_or_default();
-        for copy in copies::list(&self.store).unwrap_or_default() {
-            status.held.push(HeldStatus {
-                info_hash: copy.info_hash_hex(),
-                video_uuid: copy.video_uuid.to_string(),
-                video_url: copy.video_url.clone(),
-                name: names(copy.video_uuid),
-                filename: copy.filename.clone(),
-                size: copy.size,
-                reason: reason_label(&copy.reason),
-                origin: copy.origin_host.clone(),
-                created_at: copy.created_at,
-            });
-        }
-        for job in &running.progress {
-            status.fetching.push(FetchStatus {
-                info_hash: job.info_hash.clone(),
-                video_uuid: job.video_uuid.to_string(),
-                name: names(job.video_uuid),
-                bytes_done: job.bytes_done,
-                bytes_total: job.size,
-                pieces_done: job.pieces_done,
-                pieces_total: job.pieces_total,
-                running: job.running,
-                failures: job.failures,
-                last_error: job.last_error.clone(),
-                fetched_by_kind: job.fetched_by_kind.clone(),
-            });
-        }
-        status.repair_backlog = running.below_k;
-        status.without_copy = running.without_copy;
-        status.placed_files = running.placed_files;
-        status
     }
 }

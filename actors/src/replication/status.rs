@@ -1,8 +1,12 @@
 //! What `GET /api/v1/server/redundancy/status` and `shoal redundancy status` show: this
 //! node's identity and addresses, the members and their state, the copies held, the
-//! transfers in progress and the repair backlog.
+//! transfers in progress and the repair backlog; [`of`] builds it from the actor's state.
 
+use super::actor::{unix_now, ReplicationState};
+use super::copies;
+use crate::videos::repo;
 use serde::Serialize;
+use shoal_protocol::placement::Liveness;
 
 /// The whole status.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -80,4 +84,97 @@ pub struct FetchStatus {
     pub last_error: Option<String>,
     /// Verified bytes fetched by source kind (`member`, `web_seed`).
     pub fetched_by_kind: std::collections::BTreeMap<String, u64>,
+}
+
+/// The status of the replication actor in `state`.
+pub(super) async fn of(state: &ReplicationState) -> RedundancyStatus {
+    let cfg = &state.config.redundancy;
+    let mut status = RedundancyStatus {
+        enabled: cfg.enabled,
+        replicas: cfg.replicas,
+        replicas_max: cfg.replicas_max,
+        capacity_bytes: cfg.capacity_bytes,
+        ..RedundancyStatus::default()
+    };
+    let running = match &state.running {
+        Ok(running) => running,
+        Err(why) => {
+            status.error = cfg.enabled.then(|| why.clone());
+            return status;
+        }
+    };
+    let now = unix_now();
+    status.peer_id = running.net.local_peer_id().to_base58();
+    status.listen_addresses = running.net.listen_addrs().await.iter().map(|a| a.to_string()).collect();
+    for (peer, member) in running.membership.iter() {
+        status.members.push(MemberStatus {
+            peer_id: peer.to_base58(),
+            state: if member.liveness == Liveness::Live { "live" } else { "lost" },
+            trusted: true,
+            public_url: member.announcement.public_url.clone(),
+            capacity_bytes: member.announcement.capacity_bytes,
+            holds: member.announcement.holds.len(),
+            catalogue: member.announcement.catalogue.len(),
+            last_seen_seconds_ago: now.saturating_sub(member.last_heard),
+            bad_pieces: running.bad_pieces.get(peer).copied().unwrap_or(0),
+        });
+    }
+    for (peer, seen) in &running.strangers {
+        status.members.push(MemberStatus {
+            peer_id: peer.to_base58(),
+            state: "stranger",
+            trusted: false,
+            public_url: String::new(),
+            capacity_bytes: 0,
+            holds: 0,
+            catalogue: 0,
+            last_seen_seconds_ago: now.saturating_sub(*seen),
+            bad_pieces: 0,
+        });
+    }
+    let names =
+        |uuid: uuid::Uuid| repo::load_by_uuid(&state.store, uuid).ok().flatten().map(|v| v.name).unwrap_or_default();
+    for copy in copies::list(&state.store).unwrap_or_default() {
+        status.held.push(HeldStatus {
+            info_hash: copy.info_hash_hex(),
+            video_uuid: copy.video_uuid.to_string(),
+            video_url: copy.video_url.clone(),
+            name: names(copy.video_uuid),
+            filename: copy.filename.clone(),
+            size: copy.size,
+            reason: reason_label(&copy.reason),
+            origin: copy.origin_host.clone(),
+            created_at: copy.created_at,
+        });
+    }
+    for job in &running.progress {
+        status.fetching.push(FetchStatus {
+            info_hash: job.info_hash.clone(),
+            video_uuid: job.video_uuid.to_string(),
+            name: names(job.video_uuid),
+            bytes_done: job.bytes_done,
+            bytes_total: job.size,
+            pieces_done: job.pieces_done,
+            pieces_total: job.pieces_total,
+            running: job.running,
+            failures: job.failures,
+            last_error: job.last_error.clone(),
+            fetched_by_kind: job.fetched_by_kind.clone(),
+        });
+    }
+    status.repair_backlog = running.below_k;
+    status.without_copy = running.without_copy;
+    status.placed_files = running.placed_files;
+    status
+}
+
+fn reason_label(reason: &copies::CopyReason) -> String {
+    use super::copies::CopyReason;
+    match reason {
+        CopyReason::Placement => "placement".to_string(),
+        CopyReason::Manual => "manual".to_string(),
+        CopyReason::Strategy(kind) => {
+            serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+        }
+    }
 }
