@@ -503,6 +503,27 @@ impl Shoal {
         urls
     }
 
+    /// `DELETE /api/v1/server/redundancy/videos/{id}`: removes the copy or forgets the
+    /// announced mirror with this id (see [`RedundancyAdmin::remove`]); a removed copy's
+    /// CacheFile is undone at its origin (queued durably before this returns), so the origin
+    /// stops listing it at once rather than at its expiry.
+    ///
+    /// [`RedundancyAdmin::remove`]: crate::replication::admin::RedundancyAdmin::remove
+    pub async fn remove_redundancy(
+        &self,
+        id: u64,
+    ) -> Result<Option<replication::admin::Removed>, replication::admin::AdminError> {
+        let admin = self.redundancy_admin();
+        let removed = admin.remove(id)?;
+        admin.flush().await?;
+        if let Some(replication::admin::Removed::Copy(copy)) = &removed {
+            if let Err(e) = self.inner.activitypub.withdraw_copy(&copy.info_hash).await {
+                tracing::warn!(error = %e, file = %copy.filename, "removed copy not withdrawn from its origin");
+            }
+        }
+        Ok(removed)
+    }
+
     /// The torrent of a remote video's file, by the name this node serves it under
     /// (`{uuid}-{resolution}.torrent`): kept from an earlier fetch, else fetched from the
     /// origin, else from a redundancy member holding the file. `Ok(None)` when the name is no

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use shoal_actors::activitypub::{Announced, CopyAnnouncement};
+use shoal_actors::replication::admin::{copy_id, Removed};
+use shoal_actors::replication::copies::{CopyReason, CopyRecord};
 use shoal_actors::Shoal;
 
 mod common;
@@ -175,8 +177,22 @@ async fn create_update_and_undo_reach_peertube_signed_with_its_fields() {
     assert_ne!(updated["activity"]["object"]["expires"], first_expires, "expires moved");
     assert!(updated["outcome"].as_str().unwrap_or_default().contains("cache file valid"), "{updated:#}");
 
-    // Withdrawn: an Undo of the Create, which PeerTube applies (its actor's own CacheFile).
-    assert!(ap.withdraw_copy(&copy.info_hash).await.expect("withdraw"));
+    // An administrator removes the copy (`DELETE /api/v1/server/redundancy/videos/{id}`):
+    // an Undo of the Create, which PeerTube applies (its actor's own CacheFile).
+    let record = CopyRecord {
+        info_hash: copy.info_hash,
+        video_uuid: copy.video_uuid,
+        video_url: copy.video_url.clone(),
+        origin_host: copy.origin_host.clone(),
+        filename: copy.filename.clone(),
+        size: copy.size,
+        created_at: 1,
+        reason: CopyReason::Manual,
+    };
+    shoal.copies().put(&record).expect("a copy record");
+    let removed = shoal.remove_redundancy(copy_id(&record)).await.expect("remove");
+    assert!(matches!(removed, Some(Removed::Copy(_))), "{removed:?}");
+    assert!(shoal.copies().get(&copy.info_hash).expect("read").is_none(), "the record is gone");
     assert!(!ap.withdraw_copy(&copy.info_hash).await.expect("withdraw again"), "nothing left to withdraw");
     let undone = {
         let fake = &fake;

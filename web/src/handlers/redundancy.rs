@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
-use shoal_actors::replication::admin::{AdminError, ListQuery, Removed, Target};
+use shoal_actors::replication::admin::{AdminError, ListQuery, Target};
 use shoal_actors::replication::strategies::ManualError;
 use shoal_actors::videos::record::VideoKey;
 
@@ -161,15 +161,8 @@ pub async fn remove(
         }
         err
     })?;
-    let redundancy = state.shoal.redundancy_admin();
-    match redundancy.remove(id).map_err(admin_error)? {
-        Some(removed) => {
-            redundancy.flush().await.map_err(admin_error)?;
-            if let Removed::Copy(copy) = &removed {
-                tracing::info!(file = %copy.filename, "redundancy removed through the API");
-            }
-            Ok(StatusCode::NO_CONTENT)
-        }
+    match state.shoal.remove_redundancy(id).await.map_err(admin_error)? {
+        Some(_) => Ok(StatusCode::NO_CONTENT),
         None => Err(ApiError::not_found("Video redundancy not found")),
     }
 }
