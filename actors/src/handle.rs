@@ -163,7 +163,8 @@ impl Shoal {
         );
         activitypub.start();
         let copy_announcer = replication::spawn_copy_announcer(activitypub.clone(), copy_events_rx).abort_handle();
-        let housekeeping = housekeeping::spawn(accounts.clone(), housekeeping::TOKEN_PURGE_INTERVAL).abort_handle();
+        let housekeeping =
+            housekeeping::spawn(accounts.clone(), store.clone(), housekeeping::TOKEN_PURGE_INTERVAL).abort_handle();
         tracing::info!(data_dir = %config.storage.data_dir.display(), resumed_videos = resume.len(), indexed_files = indexed,
             cleared_temp_files = cleared, "shoal actors started");
         Ok(Shoal {

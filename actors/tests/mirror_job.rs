@@ -85,6 +85,7 @@ impl OriginServer {
             torrent_url: format!("{}/lazy-static/torrents/{TORRENT_NAME}", self.base),
             web_seed_url: self.web_seed_url(),
             reason: CopyReason::Placement,
+            repair: false,
         }
     }
 }

@@ -440,7 +440,7 @@ impl Running {
         self.member_mirrors.replace(member_mirrors::table(config.public_url(), &copies, members));
         let (mirror, drop) = if settling { (Vec::new(), Vec::new()) } else { (outcome.mirror, outcome.drop) };
         for request in mirror {
-            info!(video = %request.video_url, file = %request.filename, info_hash = %request.info_hash_hex(),
+            info!(video = %request.video_url, file = %request.filename, info_hash = %request.info_hash_hex(), repair = request.repair,
                 origin = %request.origin_host, "placement: this node is placed a copy; fetching");
             metrics.placement_change("fetch");
             self.fetching.insert(request.info_hash, now);

@@ -93,6 +93,11 @@ pub fn run_round(
                 .extend(announcement.catalogue.iter().flat_map(|v| v.files.iter().map(|f| (f.info_hash, *peer))));
         }
     }
+    // Live complete copies besides the origin's files: below k, a fetch is a repair.
+    let mut live_copies: HashMap<InfoHash, usize> = holders.iter().map(|(h, peers)| (*h, peers.len())).collect();
+    for copy in local.copies {
+        *live_copies.entry(copy.info_hash).or_default() += 1;
+    }
     // A live origin serves its own files too, after the mirrors (which spare it the load).
     for (info_hash, peer) in origin_files {
         holders.entry(info_hash).or_default().push(peer);
@@ -143,7 +148,8 @@ pub fn run_round(
         }
         let (_, origin_url, video) = &entries[index];
         let Some(file) = video.files.iter().find(|f| f.info_hash == info_hash) else { continue };
-        if let Some(request) = mirror_request(video, file, origin_url) {
+        if let Some(mut request) = mirror_request(video, file, origin_url) {
+            request.repair = live_copies.get(&info_hash).copied().unwrap_or(0) < policy.replicas();
             outcome.mirror.push(request);
         }
     }
@@ -168,6 +174,7 @@ fn mirror_request(video: &CatalogueVideo, file: &CatalogueFile, origin_url: &str
         None => host.to_string(),
     };
     Some(MirrorRequest {
+        repair: false,
         info_hash: file.info_hash,
         video_uuid,
         video_url: video.url.clone(),
@@ -178,4 +185,70 @@ fn mirror_request(video: &CatalogueVideo, file: &CatalogueFile, origin_url: &str
         web_seed_url: file.web_seed_url.clone(),
         reason: CopyReason::Placement,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shoal_protocol::replication::HeldCopy;
+
+    fn origin_announcement(holds: Vec<HeldCopy>) -> Announcement {
+        let uuid = "0f6a9f5e-1b2c-4d3e-8f00-123456789abc";
+        Announcement {
+            seq: 1,
+            capacity_bytes: 1 << 30,
+            public_url: "https://o.example".into(),
+            catalogue: vec![CatalogueVideo {
+                uuid: uuid.into(),
+                url: format!("https://o.example/videos/watch/{uuid}"),
+                name: "v".into(),
+                files: vec![CatalogueFile {
+                    info_hash: [5; 20],
+                    size: 10,
+                    resolution: 240,
+                    filename: format!("{uuid}-240.mp4"),
+                    web_seed_url: format!("https://o.example/static/web-videos/{uuid}-240.mp4"),
+                    torrent_url: format!("https://o.example/lazy-static/torrents/{uuid}-240.torrent"),
+                }],
+            }],
+            holds,
+        }
+    }
+
+    /// This node and an origin; the round's request for the origin's one file.
+    fn request_with(k: usize, others: Vec<(PeerId, Announcement)>) -> MirrorRequest {
+        let me = PeerId::random();
+        let mut membership = Membership::new(30);
+        for (peer, announcement) in others {
+            membership.observe(peer, announcement, 100);
+        }
+        let fetching = HashMap::new();
+        let local = LocalState {
+            peer: me,
+            capacity_bytes: 1 << 40,
+            public_url: "https://me.example",
+            catalogue: &[],
+            copies: &[],
+            fetching: &fetching,
+        };
+        let policy = Policy::new(k, k, 0, 0).unwrap();
+        let outcome = run_round(&local, &membership, &policy, true, 100).unwrap();
+        assert_eq!(outcome.mirror.len(), 1, "{outcome:?}");
+        outcome.mirror[0].clone()
+    }
+
+    #[test]
+    fn a_fetch_for_a_file_below_k_is_a_repair_and_one_at_k_is_not() {
+        let origin = (PeerId::random(), origin_announcement(Vec::new()));
+        assert!(request_with(1, vec![origin.clone()]).repair, "no copy at all: a repair");
+        // One member holds it and k = 1: this node's fetch (it outweighs the holder) is a move.
+        let holder = Announcement {
+            public_url: "https://h.example".into(),
+            catalogue: Vec::new(),
+            capacity_bytes: 1,
+            ..origin_announcement(vec![HeldCopy { info_hash: [5; 20], since: 1, filename: "x".into() }])
+        };
+        let request = request_with(1, vec![origin, (PeerId::random(), holder)]);
+        assert!(!request.repair, "the file is at k: not a repair");
+    }
 }

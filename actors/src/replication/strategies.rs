@@ -64,6 +64,7 @@ impl From<WantedFile> for crate::replication::mirror::MirrorRequest {
             torrent_url: f.torrent_url,
             web_seed_url: f.web_seed_url,
             reason: f.reason,
+            repair: false,
         }
     }
 }

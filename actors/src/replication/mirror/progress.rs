@@ -179,6 +179,7 @@ mod tests {
             torrent_url: "https://o.example/lazy-static/torrents/x-360.torrent".into(),
             web_seed_url: "https://o.example/static/web-videos/x-360.mp4".into(),
             reason: CopyReason::Placement,
+            repair: false,
         }
     }
 

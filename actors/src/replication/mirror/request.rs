@@ -27,6 +27,11 @@ pub struct MirrorRequest {
     pub web_seed_url: String,
     /// Why the copy is made (kept on the [`CopyRecord`]).
     pub reason: CopyReason,
+    /// A repair: the file had fewer than k live complete copies when placement asked for
+    /// it. Repairs start before other queued jobs (rebalancing after a join, strategies),
+    /// which the simulator shows keeps the longest time below k short.
+    #[serde(default)]
+    pub repair: bool,
 }
 
 impl MirrorRequest {

@@ -182,7 +182,7 @@ impl MirrorState {
         let limit = self.args.config.redundancy.concurrency.max(1);
         let now = unix_millis();
         let mut next_wake: Option<u64> = None;
-        for record in progress::all(&self.args.store)? {
+        for record in start_order(progress::all(&self.args.store)?) {
             if self.running.len() >= limit {
                 break;
             }
@@ -324,6 +324,13 @@ impl MirrorState {
     }
 }
 
+/// The queued jobs in the order they may start: repairs first, then the rest, each group in
+/// the store's order.
+fn start_order(mut records: Vec<ProgressRecord>) -> Vec<ProgressRecord> {
+    records.sort_by_key(|r| !r.request.repair);
+    records
+}
+
 /// Deletes `.part` files no unfinished job names (left by jobs given up or dropped while
 /// the node was down).
 fn remove_orphan_parts(media_dir: &std::path::Path, queued: &[ProgressRecord]) {
@@ -337,5 +344,35 @@ fn remove_orphan_parts(media_dir: &std::path::Path, queued: &[ProgressRecord]) {
             tracing::info!(file = %name, "removing a partial mirror file no job names");
             let _ = std::fs::remove_file(entry.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replication::copies::CopyReason;
+
+    fn record(n: u8, repair: bool) -> ProgressRecord {
+        ProgressRecord::new(MirrorRequest {
+            info_hash: [n; 20],
+            video_uuid: uuid::Uuid::from_u128(u128::from(n)),
+            video_url: format!("https://o.example/videos/watch/{n}"),
+            origin_host: "o.example".into(),
+            filename: format!("{n}-240.mp4"),
+            size: 1,
+            torrent_url: String::new(),
+            web_seed_url: String::new(),
+            reason: CopyReason::Placement,
+            repair,
+        })
+    }
+
+    #[test]
+    fn repairs_start_first_and_each_group_keeps_its_order() {
+        let order: Vec<u8> = start_order(vec![record(1, false), record(2, true), record(3, false), record(4, true)])
+            .iter()
+            .map(|r| r.request.info_hash[0])
+            .collect();
+        assert_eq!(order, vec![2, 4, 1, 3]);
     }
 }
