@@ -14,7 +14,7 @@ use crate::housekeeping;
 use crate::media;
 use crate::metrics::ActorMetrics;
 use crate::node_supervisor::{NodeMsg, NodeSupervisor, NodeSupervisorArgs, SupervisorRefs, Supervisors};
-use crate::remote_torrents::{self, RemoteTorrentError, RemoteTorrents};
+use crate::remote_torrents::{RemoteTorrentError, RemoteTorrents};
 use crate::replication::{self, MemberMirrors};
 use crate::social::Social;
 use crate::startup;
@@ -526,45 +526,9 @@ impl Shoal {
     }
 
     /// The torrent of a remote video's file, by the name this node serves it under
-    /// (`{uuid}-{resolution}.torrent`): kept from an earlier fetch, else fetched from the
-    /// origin, else from a redundancy member holding the file. `Ok(None)` when the name is no
-    /// public or unlisted remote video's file.
+    /// (`{uuid}-{resolution}.torrent`); see [`RemoteTorrents::get`].
     pub async fn remote_torrent(&self, name: &str) -> Result<Option<Vec<u8>>, RemoteTorrentError> {
-        let Some((uuid, resolution)) = remote_torrents::parse_torrent_filename(name) else { return Ok(None) };
-        let video = match repo::load_by_key(&self.inner.store, &VideoKey::Uuid(uuid)) {
-            Ok(Some(video)) => video,
-            Ok(None) => return Ok(None),
-            Err(e) => return Err(RemoteTorrentError::Io(std::io::Error::other(e.to_string()))),
-        };
-        if !matches!(video.privacy, crate::videos::Privacy::Public | crate::videos::Privacy::Unlisted) {
-            return Ok(None);
-        }
-        let Some((file, info_hash)) = remote_torrents::remote_file(&video, resolution) else { return Ok(None) };
-        let cache = &self.inner.remote_torrents;
-        if let Some(bytes) = cache.cached(&info_hash).await {
-            return Ok(Some(bytes));
-        }
-        let origin = match cache.from_origin(file, &info_hash).await {
-            Ok(bytes) => {
-                cache.keep(&info_hash, &bytes).await?;
-                return Ok(Some(bytes));
-            }
-            Err(why) => why,
-        };
-        tracing::info!(torrent = %file.torrent_url, error = %origin, "the origin gave no torrent; asking the redundancy members");
-        let from_members = self
-            .supervisors()
-            .replication
-            .call(|reply| replication::ReplicationMsg::Torrent(info_hash, reply), Some(ACTOR_CALL_TIMEOUT))
-            .await;
-        if let Ok(CallResult::Success(Some(bytes))) = from_members {
-            if cache.keep(&info_hash, &bytes).await? {
-                tracing::info!(torrent = %name, "remote torrent taken from a redundancy member");
-                return Ok(Some(bytes));
-            }
-            tracing::warn!(torrent = %name, "a redundancy member gave a torrent of another file");
-        }
-        Err(RemoteTorrentError::Unavailable { origin })
+        self.inner.remote_torrents.get(&self.inner.store, &self.supervisors().replication, name).await
     }
 
     /// The live actor of a video, if it has one (diagnostics and supervision tests).

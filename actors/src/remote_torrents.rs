@@ -3,13 +3,17 @@
 //! lazy-static torrent cache), so that players here keep working when the origin is down.
 //! A torrent is fetched once: from the origin over HTTP (through the SSRF-safe mirror client)
 //! or, when the origin does not answer, from a redundancy member holding the file (over
-//! libp2p, asked by the caller); it is kept only if its info hash is the file's, under
+//! libp2p, through the `ReplicationActor`); it is kept only if its info hash is the file's, under
 //! `media/remote-torrents/{info hash}.torrent`, written to a temporary name and renamed.
 
 use crate::replication::mirror::http::{MirrorHttp, MAX_TORRENT_BYTES};
 use crate::replication::mirror::SourceError;
+use crate::replication::ReplicationMsg;
+use crate::store::{Store, StoreError};
 use crate::videos::record::RemoteFile;
-use crate::videos::VideoRecord;
+use crate::videos::{repo, Privacy, VideoKey, VideoRecord};
+use ractor::rpc::CallResult;
+use ractor::ActorRef;
 use shoal_protocol::torrent::info_hash_of;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,6 +23,8 @@ use uuid::Uuid;
 pub const REMOTE_TORRENTS_DIR: &str = "remote-torrents";
 /// Bound of one fetch from the origin: a page waits for it.
 const ORIGIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Bound of the ask to the replication actor (members answer from a task of their own).
+const MEMBERS_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a remote torrent could not be given.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +34,8 @@ pub enum RemoteTorrentError {
     Unavailable { origin: String },
     #[error("the remote torrent cache: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// The cache and the client that fills it. Cheap to clone.
@@ -41,6 +49,45 @@ impl RemoteTorrents {
     pub fn new(media_dir: &Path, mut http: MirrorHttp) -> RemoteTorrents {
         http.request_timeout = ORIGIN_TIMEOUT;
         RemoteTorrents { dir: media_dir.join(REMOTE_TORRENTS_DIR), http }
+    }
+
+    /// The torrent of a remote video's file by its served name: kept from an earlier fetch,
+    /// else fetched from the origin, else from a redundancy member holding the file (asked
+    /// through `replication`). `Ok(None)` when the name is no public or unlisted remote
+    /// video's file.
+    pub async fn get(
+        &self,
+        store: &Store,
+        replication: &ActorRef<ReplicationMsg>,
+        name: &str,
+    ) -> Result<Option<Vec<u8>>, RemoteTorrentError> {
+        let Some((uuid, resolution)) = parse_torrent_filename(name) else { return Ok(None) };
+        let Some(video) = repo::load_by_key(store, &VideoKey::Uuid(uuid))? else { return Ok(None) };
+        if !matches!(video.privacy, Privacy::Public | Privacy::Unlisted) {
+            return Ok(None);
+        }
+        let Some((file, info_hash)) = remote_file(&video, resolution) else { return Ok(None) };
+        if let Some(bytes) = self.cached(&info_hash).await {
+            return Ok(Some(bytes));
+        }
+        let origin = match self.from_origin(file, &info_hash).await {
+            Ok(bytes) => {
+                self.keep(&info_hash, &bytes).await?;
+                return Ok(Some(bytes));
+            }
+            Err(why) => why,
+        };
+        tracing::info!(torrent = %file.torrent_url, error = %origin, "the origin gave no torrent; asking the redundancy members");
+        let from_members =
+            replication.call(|reply| ReplicationMsg::Torrent(info_hash, reply), Some(MEMBERS_TIMEOUT)).await;
+        if let Ok(CallResult::Success(Some(bytes))) = from_members {
+            if self.keep(&info_hash, &bytes).await? {
+                tracing::info!(torrent = %name, "remote torrent taken from a redundancy member");
+                return Ok(Some(bytes));
+            }
+            tracing::warn!(torrent = %name, "a redundancy member gave a torrent of another file");
+        }
+        Err(RemoteTorrentError::Unavailable { origin })
     }
 
     /// The kept torrent of `info_hash`, if any.
