@@ -139,7 +139,7 @@ pub fn parse_torrent_filename(name: &str) -> Option<(Uuid, u32)> {
 /// The remote file of `video` a torrent name points at, with its info hash.
 pub fn remote_file(video: &VideoRecord, resolution: u32) -> Option<(&RemoteFile, [u8; 20])> {
     let file = video.remote.as_ref()?.files.iter().find(|f| f.resolution == resolution)?;
-    let info_hash = hex::decode(&file.info_hash).ok()?.try_into().ok()?;
+    let info_hash = crate::replication::origin_mirrors::parse_info_hash(&file.info_hash)?;
     Some((file, info_hash))
 }
 
