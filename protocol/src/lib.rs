@@ -4,6 +4,8 @@
 //! - [`bencode`]: strict canonical bencode (BEP 3) with offset-carrying errors.
 //! - [`torrent`]: single-file `.torrent` metainfo, piece sizing and piece hashing.
 //! - [`magnet`]: `magnet:?xt=urn:btih:` links with trackers and web seeds.
+//! - [`media_layout`]: every media URL (web videos, torrents, thumbnails, redundancy copies, HLS).
+//! - [`hls`]: HLS playlists, `segments-sha256.json` and codec strings of the fragmented MP4 ladder.
 //! - [`short_uuid`]: PeerTube's 22-character `shortUUID`.
 //! - [`range`]: HTTP `Range` / `If-Range` decisions for the web seed.
 //! - [`y4m`]: YUV4MPEG2 stream headers and frames.
@@ -17,8 +19,10 @@
 pub mod activitypub;
 pub mod bencode;
 pub mod delivery_backoff;
+pub mod hls;
 pub mod http_signatures;
 pub mod magnet;
+pub mod media_layout;
 pub mod placement;
 pub mod range;
 pub mod replication;

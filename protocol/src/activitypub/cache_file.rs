@@ -74,7 +74,7 @@ pub fn playlist_id(mirror_base: &str, uuid: &str) -> String {
 
 /// `{mirror}/static/redundancy/{filename}`: where a mirrored web-video file is served.
 pub fn copy_href(mirror_base: &str, filename: &str) -> String {
-    format!("{}/static/redundancy/{filename}", mirror_base.trim_end_matches('/'))
+    crate::media_layout::MediaUrls::new(mirror_base).redundancy_copy(filename)
 }
 
 /// PeerTube's `getUpdateActivityPubUrl`: `{id}/updates/{updated_at}`.
