@@ -181,11 +181,34 @@ pub struct UiConfig {
     /// directory. With the default, when the bundle is not there, the node also looks
     /// in the `web/ui` folder of the source tree it was built from.
     pub dir: PathBuf,
+    /// The watch page's player when the URL does not choose one (`?player=webtorrent|hls`).
+    pub player: WatchPlayer,
 }
 
 impl Default for UiConfig {
     fn default() -> Self {
-        Self { dir: PathBuf::from("web/ui") }
+        Self { dir: PathBuf::from("web/ui"), player: WatchPlayer::WebTorrent }
+    }
+}
+
+/// The watch page's two players.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum WatchPlayer {
+    /// webtorrent over the video's torrents (pieces from peers over WebRTC, web seeds).
+    WebTorrent,
+    /// hls.js with p2p-media-loader over the HLS playlist (segments from peers, the server).
+    Hls,
+}
+
+impl WatchPlayer {
+    /// `webtorrent` or `hls` (the `?player=` values); `None` for anything else.
+    pub fn parse(text: &str) -> Option<WatchPlayer> {
+        match text {
+            "webtorrent" => Some(WatchPlayer::WebTorrent),
+            "hls" => Some(WatchPlayer::Hls),
+            _ => None,
+        }
     }
 }
 

@@ -108,7 +108,7 @@ impl Actor for NodeSupervisor {
         myself: ActorRef<Self::Msg>,
         args: NodeSupervisorArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
-        let videos = spawn_videos(&myself, &args.store).await?;
+        let videos = spawn_videos(&myself, &args.store, &args.config).await?;
         let transcoder = match spawn_transcoder(&myself, &args.store, &args.config, &args.metrics, &videos).await {
             Ok(transcoder) => transcoder,
             Err(err) => {
@@ -258,7 +258,7 @@ impl Actor for NodeSupervisor {
         let videos = if id == refs.videos.get_id() {
             // Rest for one: the transcoder and its jobs hold the old video supervisor.
             let _ = refs.transcoder.stop_and_wait(Some("video supervisor restarting".into()), Some(STOP_TIMEOUT)).await;
-            spawn_videos(&myself, &state.store).await?
+            spawn_videos(&myself, &state.store, &state.config).await?
         } else {
             refs.videos
         };
@@ -278,8 +278,10 @@ impl Actor for NodeSupervisor {
 async fn spawn_videos(
     myself: &ActorRef<NodeMsg>,
     store: &Store,
+    config: &ShoalConfig,
 ) -> Result<ActorRef<VideoSupervisorMsg>, ActorProcessingErr> {
-    let (videos, _) = Actor::spawn_linked(None, VideoSupervisor, store.clone(), myself.get_cell())
+    let args = (store.clone(), Arc::from(config.public_url()));
+    let (videos, _) = Actor::spawn_linked(None, VideoSupervisor, args, myself.get_cell())
         .await
         .map_err(|e| format!("video supervisor: {e}"))?;
     Ok(videos)

@@ -7,6 +7,7 @@
 
 use crate::staging::staging_path;
 use shoal_protocol::magnet::MagnetLink;
+use shoal_protocol::media_layout::MediaUrls;
 use shoal_protocol::torrent::{piece_length_for, Info, Metainfo, PieceHasher};
 use std::fs::File;
 use std::io::{Read, Write};
@@ -78,12 +79,12 @@ pub fn ws_tracker_url(public_url: &str) -> String {
 
 /// The web seed (and `fileUrl`) of a media file.
 pub fn web_seed_url(public_url: &str, filename: &str) -> String {
-    format!("{}/static/web-videos/{filename}", public_url.trim_end_matches('/'))
+    MediaUrls::new(public_url).web_video(filename)
 }
 
 /// Where a file's `.torrent` is served (the magnet's `xs`, the Video object's torrent link).
 pub fn torrent_url(public_url: &str, torrent_filename: &str) -> String {
-    format!("{}/lazy-static/torrents/{torrent_filename}", public_url.trim_end_matches('/'))
+    MediaUrls::new(public_url).torrent(torrent_filename)
 }
 
 /// Hashes the file, writes `{media_dir}/{torrent_filename}` atomically and builds the magnet.

@@ -4,6 +4,7 @@
 //! Needs `ffmpeg` and `ffprobe` on PATH (the README's set-up installs them).
 
 use serde_json::Value;
+use sha2::Digest;
 use shoal_actors::config::TranscodingConfig;
 use shoal_actors::media::{self, mux::top_level_boxes, MediaError, Probe, RungRequest};
 use std::path::{Path, PathBuf};
@@ -91,14 +92,46 @@ fn stream_of<'a>(streams: &'a [Value], kind: &str) -> Option<&'a Value> {
     streams.iter().find(|s| s["codec_type"] == kind)
 }
 
-fn assert_fast_start(path: &Path) {
+/// The layout the ladder writes: `ftyp`, `moov`, `sidx`, then `moof`+`mdat` fragments, each
+/// described by the returned index (offsets, sizes, hashes), each starting with a keyframe,
+/// together playing as long as the file.
+fn assert_fragmented(path: &Path, output: &media::RungOutput) {
     let bytes = std::fs::read(path).unwrap();
-    let kinds: Vec<String> =
-        top_level_boxes(&bytes).iter().map(|(k, _)| String::from_utf8_lossy(k).into_owned()).collect();
-    let moov = kinds.iter().position(|k| k == "moov").expect("moov box");
-    let mdat = kinds.iter().position(|k| k == "mdat").expect("mdat box");
-    assert_eq!(kinds[0], "ftyp", "{kinds:?}");
-    assert!(moov < mdat, "moov must precede mdat: {kinds:?}");
+    let boxes = top_level_boxes(&bytes);
+    let kinds: Vec<String> = boxes.iter().map(|(k, _)| String::from_utf8_lossy(k).into_owned()).collect();
+    assert_eq!(kinds[..3], ["ftyp", "moov", "sidx"], "{kinds:?}");
+    assert!(kinds[3..].chunks(2).all(|pair| pair == ["moof", "mdat"]), "{kinds:?}");
+    let index = &output.index;
+    assert_eq!(index.init_length, boxes[0].1 + boxes[1].1, "init = ftyp + moov");
+    assert_eq!(index.segments.len(), (kinds.len() - 3) / 2);
+    let mut at = index.init_length + boxes[2].1;
+    for (seg, pair) in index.segments.iter().zip(boxes[3..].chunks(2)) {
+        assert_eq!((seg.offset, seg.length), (at, pair[0].1 + pair[1].1));
+        let range = &bytes[seg.offset as usize..(seg.offset + seg.length) as usize];
+        assert_eq!(seg.sha256, hex::encode(sha2::Sha256::digest(range)));
+        at += seg.length;
+    }
+    assert_eq!(at, bytes.len() as u64);
+    let played: f64 = index.segments.iter().map(|s| s.duration_secs).sum();
+    assert!((played - output.frames as f64 / output.fps).abs() < 1e-6, "{played} s");
+    assert!(index.codecs.starts_with("av01.0."), "{}", index.codecs);
+    // Every fragment's first video packet is a keyframe.
+    let listing = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v", "-show_entries", "packet=pos,flags", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let packets: Vec<(u64, bool)> = String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (pos, flags) = l.split_once(',')?;
+            Some((pos.parse().ok()?, flags.contains('K')))
+        })
+        .collect();
+    for seg in &index.segments {
+        let first = packets.iter().find(|(pos, _)| (seg.offset..seg.offset + seg.length).contains(pos));
+        assert_eq!(first.map(|p| p.1), Some(true), "fragment at {} starts with a keyframe", seg.offset);
+    }
 }
 
 /// ffmpeg decodes every frame without an error.
@@ -178,7 +211,7 @@ fn transcodes_y4m_at_source_size_and_scaled() {
         assert_eq!(v["codec_name"], "av1");
         assert_eq!((v["width"].as_u64(), v["height"].as_u64()), (Some(u64::from(width)), Some(u64::from(height))));
         assert_eq!(v["nb_read_packets"], "15");
-        assert_fast_start(&out);
+        assert_fragmented(&out, &o);
         assert_decodes(&out);
     }
 }
@@ -236,7 +269,8 @@ fn transcodes_mp4_with_audio_to_av1_and_opus() {
     // 2 s of 20 ms Opus packets.
     let packets: u64 = a["nb_read_packets"].as_str().unwrap().parse().unwrap();
     assert!((95..=110).contains(&packets), "{packets} audio packets");
-    assert_fast_start(&out);
+    assert_fragmented(&out, &o);
+    assert!(o.index.codecs.ends_with(",opus"), "{}", o.index.codecs);
     assert_decodes(&out);
     // The staged Ogg file is gone.
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
@@ -260,7 +294,11 @@ fn keyframes_are_at_most_three_seconds_apart() {
     ]);
     let probe = media::probe(&cfg(), &src).unwrap();
     let out = dir.path().join("long.mp4.tmp");
-    transcode(&src, &probe, 120, &out).unwrap();
+    let o = transcode(&src, &probe, 120, &out).unwrap();
+    // 7 s in fragments of 2 s or more, each starting at a keyframe.
+    assert_fragmented(&out, &o);
+    assert!(o.index.segments.len() >= 2, "{:?}", o.index.segments);
+    assert!(o.index.segments.iter().rev().skip(1).all(|s| s.duration_secs >= 2.0 - 1e-9), "{:?}", o.index.segments);
     let listing = Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0"])
         .arg(&out)

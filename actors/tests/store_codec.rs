@@ -55,6 +55,16 @@ fn sample_video() -> VideoRecord {
             torrent_filename: format!("{uuid}-48.torrent"),
             info_hash: "00".repeat(20),
             magnet_uri: "magnet:?xt=urn:btih:00".into(),
+            hls: Some(shoal_protocol::hls::FragmentIndex {
+                init_length: 800,
+                segments: vec![shoal_protocol::hls::Segment {
+                    offset: 900,
+                    length: 1000,
+                    duration_secs: 2.0,
+                    sha256: "ab".repeat(32),
+                }],
+                codecs: "av01.0.00M.08".into(),
+            }),
         }],
         pending_resolutions: vec![720],
         thumbnail: Some(format!("{uuid}.jpg")),
@@ -62,6 +72,7 @@ fn sample_video() -> VideoRecord {
         likes: 1,
         dislikes: 0,
         remote: None,
+        hls_swarms: Vec::new(),
     }
 }
 

@@ -80,6 +80,13 @@ const DOCS: &[KeyDoc] = &[
       Relative to the working directory; with the default, the source tree's web/ui is tried when it has no bundle.",
         None,
     ),
+    (
+        "ui",
+        "player",
+        "The watch page's player unless the URL says `?player=webtorrent|hls`: `webtorrent` (torrents, WebRTC)\n\
+      or `hls` (hls.js with p2p-media-loader over the HLS playlist; videos without one play with webtorrent).",
+        None,
+    ),
     ("tracker", "enabled", "Whether /tracker/announce, /tracker/scrape and /tracker/socket answer.", None),
     ("tracker", "allow", "`hosted`: only info-hashes of this node's videos (as PeerTube); `any`: an open tracker.", None),
     ("tracker", "announce_interval_secs", "Seconds between a client's announces (sent as `interval`).", None),

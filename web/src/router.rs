@@ -10,11 +10,12 @@ use axum::handler::Handler;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 use shoal_actors::Shoal;
+use shoal_protocol::media_layout as layout;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::handlers::{
-    activitypub, channels, comments, config, discovery, not_found, oauth, pages, ratings, redundancy,
+    activitypub, channels, comments, config, discovery, hls, not_found, oauth, pages, ratings, redundancy,
     redundancy_status, resumable, server_follows, server_stats, static_files, tracker, ui, upload, users, video_update,
     videos, views,
 };
@@ -81,14 +82,15 @@ pub fn router(shoal: Shoal) -> Router {
     // They are the hot path (tens of thousands of range requests a second), so they
     // get no per-request tracing span; failures are logged by the handlers.
     let files = Router::new()
-        .route("/static/web-videos/{filename}", get(static_files::web_video).options(static_files::options))
-        .route("/download/web-videos/{filename}", get(static_files::web_video).options(static_files::options))
-        .route("/download/videos/{filename}", get(static_files::web_video).options(static_files::options))
-        .route("/static/redundancy/{filename}", get(static_files::redundancy).options(static_files::options))
-        .route("/lazy-static/torrents/{filename}", get(static_files::torrent).options(static_files::options))
-        .route("/download/torrents/{filename}", get(static_files::torrent).options(static_files::options))
-        .route("/lazy-static/thumbnails/{filename}", get(static_files::image).options(static_files::options))
-        .route("/lazy-static/previews/{filename}", get(static_files::image).options(static_files::options));
+        .route(layout::WEB_VIDEO_ROUTE, get(static_files::web_video).options(static_files::options))
+        .route(layout::WEB_VIDEO_DOWNLOAD_ROUTE, get(static_files::web_video).options(static_files::options))
+        .route(layout::LEGACY_WEB_VIDEO_DOWNLOAD_ROUTE, get(static_files::web_video).options(static_files::options))
+        .route(layout::REDUNDANCY_ROUTE, get(static_files::redundancy).options(static_files::options))
+        .route(layout::TORRENT_ROUTE, get(static_files::torrent).options(static_files::options))
+        .route(layout::TORRENT_DOWNLOAD_ROUTE, get(static_files::torrent).options(static_files::options))
+        .route(layout::THUMBNAIL_ROUTE, get(static_files::image).options(static_files::options))
+        .route(layout::PREVIEW_ROUTE, get(static_files::image).options(static_files::options))
+        .route(layout::HLS_ROUTE, get(hls::file).options(static_files::options));
 
     // The tracker: BitTorrent clients ignore CORS and WebSockets do not use it.
     let tracker = if state.shoal.config().tracker.enabled {
@@ -109,6 +111,11 @@ pub fn router(shoal: Shoal) -> Router {
         .route("/ui/shoal.css", get(ui::style))
         .route(ui::BUNDLE_PATH, get(ui::webtorrent_bundle))
         .route(ui::SERVICE_WORKER_PATH, get(ui::service_worker))
+        .route(ui::PANEL_PATH, get(ui::panel))
+        .route(ui::HLS_PLAYER_PATH, get(ui::hls_player))
+        .route(ui::HLS_JS_PATH, get(ui::hls_js))
+        .route(ui::P2P_CORE_PATH, get(ui::p2p_core))
+        .route(ui::P2P_HLSJS_PATH, get(ui::p2p_hlsjs))
         .layer(TraceLayer::new_for_http());
 
     // ActivityPub and discovery. Inbox bodies are capped at `federation.max_inbox_bytes`

@@ -1,6 +1,7 @@
-//! The watch page's assets: Shoal's own player script and style sheet, compiled
-//! into the binary, and the `webtorrent` browser bundle and service worker, read
-//! from `web/ui/node_modules` (installed by `scripts/setup.sh`, never committed).
+//! The watch page's assets: Shoal's own player scripts and style sheet, compiled
+//! into the binary, and the `webtorrent` browser bundle and service worker, and
+//! `hls.js` with `p2p-media-loader` (the HLS player's libraries), read from
+//! `web/ui/node_modules` (installed by `scripts/setup.sh`, never committed).
 //!
 //! The folder is `ui.dir` from the configuration. Its default, `web/ui`, is right when
 //! the node runs from the repository root as `scripts/serve.sh` does; with the default,
@@ -11,8 +12,12 @@
 
 use std::path::{Path, PathBuf};
 
-/// Shoal's player (plain JavaScript, an ES module).
+/// Shoal's webtorrent player (plain JavaScript, an ES module).
 pub const PLAYER_JS: &str = include_str!("../ui/player.js");
+/// What both players import: the P2P panel and autoplay (an ES module).
+pub const PANEL_JS: &str = include_str!("../ui/panel.js");
+/// Shoal's HLS player: hls.js with p2p-media-loader (an ES module).
+pub const HLS_PLAYER_JS: &str = include_str!("../ui/hls_player.js");
 /// Shoal's style sheet for every page.
 pub const STYLE_CSS: &str = include_str!("../ui/shoal.css");
 
@@ -34,18 +39,29 @@ pub struct UiAssets {
     tried: Vec<PathBuf>,
 }
 
-/// Which webtorrent file a request wants.
+/// Which library file a request wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WebTorrentFile {
+pub enum UiFile {
+    /// webtorrent's browser bundle.
     Bundle,
+    /// webtorrent's service worker.
     ServiceWorker,
+    /// hls.js as an ES module.
+    HlsJs,
+    /// `p2p-media-loader-core` (bundles its own dependencies).
+    P2pCore,
+    /// `p2p-media-loader-hlsjs` (imports `p2p-media-loader-core` by name: the page maps it).
+    P2pHlsJs,
 }
 
-impl WebTorrentFile {
+impl UiFile {
     fn relative(self) -> &'static str {
         match self {
-            WebTorrentFile::Bundle => BUNDLE,
-            WebTorrentFile::ServiceWorker => SERVICE_WORKER,
+            UiFile::Bundle => BUNDLE,
+            UiFile::ServiceWorker => SERVICE_WORKER,
+            UiFile::HlsJs => "node_modules/hls.js/dist/hls.mjs",
+            UiFile::P2pCore => "node_modules/p2p-media-loader-core/dist/p2p-media-loader-core.es.min.js",
+            UiFile::P2pHlsJs => "node_modules/p2p-media-loader-hlsjs/dist/p2p-media-loader-hlsjs.es.min.js",
         }
     }
 }
@@ -73,7 +89,7 @@ impl UiAssets {
     }
 
     /// The path of `file`, or `None` when the bundle is missing.
-    pub fn path(&self, file: WebTorrentFile) -> Option<PathBuf> {
+    pub fn path(&self, file: UiFile) -> Option<PathBuf> {
         self.dir.as_ref().map(|dir| dir.join(file.relative()))
     }
 
@@ -97,7 +113,7 @@ mod tests {
         let empty = tempfile::tempdir().map(|d| d.path().to_path_buf()).unwrap_or_default();
         let assets = UiAssets::locate(&empty);
         assert!(!assets.available());
-        assert_eq!(assets.path(WebTorrentFile::Bundle), None);
+        assert_eq!(assets.path(UiFile::Bundle), None);
         assert_eq!(assets.tried, vec![empty]);
         assert!(assets.missing_message().contains("scripts/setup.sh"));
     }
@@ -107,7 +123,7 @@ mod tests {
         let assets = UiAssets::locate(Path::new(DEFAULT_DIR));
         assert_eq!(assets.tried.last(), Some(&PathBuf::from(BUILT_FROM)));
         // Either a web/ui here or the source tree's has the bundle (set-up ran), or none does.
-        if let Some(path) = assets.path(WebTorrentFile::ServiceWorker) {
+        if let Some(path) = assets.path(UiFile::ServiceWorker) {
             assert!(path.ends_with(SERVICE_WORKER), "{}", path.display());
         }
     }

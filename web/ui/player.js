@@ -22,6 +22,8 @@
 // Live counters are on `window.shoalStats` (read by the browser tests) and shown
 // in the page's P2P panel.
 
+import { play as autoplay, startPanel } from './panel.js'
+
 const data = JSON.parse(document.getElementById('shoal-watch-data').textContent)
 const video = document.getElementById('shoal-video')
 const params = new URLSearchParams(location.search)
@@ -63,14 +65,6 @@ const stats = window.shoalStats = {
   timeline: {}, // milestones, ms since navigation start: worker, bundle, torrent, tracker, firstPeerData, firstServerData, webSeed
   currentTime: 0,
   paused: true
-}
-
-const panel = {
-  mode: document.getElementById('stat-mode'),
-  peers: document.getElementById('stat-peers'),
-  fromPeers: document.getElementById('stat-from-peers'),
-  fromServer: document.getElementById('stat-from-server'),
-  uploaded: document.getElementById('stat-uploaded')
 }
 
 const file = chooseFile(data.files)
@@ -131,7 +125,7 @@ async function start () {
     const media = torrent.files.find(f => /\.(mp4|webm)$/i.test(f.name)) || torrent.files[0]
     const webSeed = new WebSeedPolicy(torrent, webSeedUrls(torrent))
     media.streamTo(video)
-    play()
+    autoplay(video)
     watchForStalls(torrent, webSeed)
     setInterval(() => webSeed.tick(), TICK_MS)
   })
@@ -395,7 +389,7 @@ function fallbackToHttp (reason, webSeed) {
     if (next >= sources.length) return
     stats.httpSource = sources[next]
     video.src = sources[next++]
-    play()
+    autoplay(video)
   }
   video.addEventListener('error', () => {
     if (stats.mode === 'http' && next < sources.length) {
@@ -408,41 +402,12 @@ function fallbackToHttp (reason, webSeed) {
   if (resumeAt > 0) video.addEventListener('loadedmetadata', () => { video.currentTime = resumeAt }, { once: true })
 }
 
-/** Autoplays, muted when the browser refuses sound without a gesture. */
-function play () {
-  video.autoplay = true
-  const attempt = video.play()
-  if (attempt && attempt.catch) {
-    attempt.catch(err => {
-      if (err && err.name === 'NotAllowedError') {
-        video.muted = true
-        video.play().catch(() => {})
-      }
-    })
-  }
-}
-
-function humanBytes (n) {
-  const units = ['B', 'kB', 'MB', 'GB']
-  let i = 0
-  while (n >= 1000 && i < units.length - 1) { n /= 1000; i++ }
-  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`
-}
-
-setInterval(() => {
+startPanel(stats, video, () => {
   const torrent = window.shoalPlayer && window.shoalPlayer.torrent
   if (torrent && !torrent.destroyed) {
     stats.peers = torrent.wires.filter(w => w.type !== 'webSeed' && !w.destroyed).length
     stats.progress = Math.round(torrent.progress * 1000) / 1000
   }
-  stats.currentTime = video.currentTime
-  stats.paused = video.paused
-  const mode = stats.mode === 'p2p'
-    ? `Peer-to-peer${stats.webSeedAttached ? ' (with the server)' : ''}`
-    : stats.mode === 'http' ? `Direct from the server: ${stats.fallbackReason}` : 'Loading the player…'
-  if (panel.mode.textContent !== mode) panel.mode.textContent = mode
-  panel.peers.textContent = String(stats.peers)
-  panel.fromPeers.textContent = humanBytes(stats.fromPeers)
-  panel.fromServer.textContent = humanBytes(stats.fromServer)
-  panel.uploaded.textContent = humanBytes(stats.uploaded)
-}, 500)
+}, () => stats.mode === 'p2p'
+  ? `Peer-to-peer${stats.webSeedAttached ? ' (with the server)' : ''}`
+  : stats.mode === 'http' ? `Direct from the server: ${stats.fallbackReason}` : 'Loading the player…')

@@ -12,6 +12,7 @@ use crate::videos::record::{Privacy, VideoRecord};
 use shoal_protocol::activitypub::actor::{ActorKind, LocalActor};
 use shoal_protocol::activitypub::note::NoteObject;
 use shoal_protocol::activitypub::video::{VideoFileLinks, VideoObject};
+use shoal_protocol::media_layout::MediaUrls;
 
 /// The instance actor (`Application`).
 pub async fn instance_actor(ctx: &Ctx) -> Result<LocalActor, ApServiceError> {
@@ -97,13 +98,14 @@ pub fn video_actors(ctx: &Ctx, video: &VideoRecord) -> Result<(String, String), 
 pub fn video_object(ctx: &Ctx, video: &VideoRecord) -> Result<VideoObject, ApServiceError> {
     let (account, channel) = video_actors(ctx, video)?;
     let base = ctx.urls.base();
+    let media = MediaUrls::new(base);
     let files = video
         .files
         .iter()
         .map(|f| VideoFileLinks {
             media_type: if f.filename.ends_with(".webm") { "video/webm" } else { "video/mp4" }.into(),
-            url: format!("{base}/static/web-videos/{}", f.filename),
-            torrent_url: crate::torrent_file::torrent_url(base, &f.torrent_filename),
+            url: media.web_video(&f.filename),
+            torrent_url: media.torrent(&f.torrent_filename),
             magnet_uri: f.magnet_uri.clone(),
             width: f.width,
             height: f.height,
@@ -114,7 +116,7 @@ pub fn video_object(ctx: &Ctx, video: &VideoRecord) -> Result<VideoObject, ApSer
     let thumbnail = video.thumbnail.as_ref().map(|t| {
         let (w, h) = (video.source.width.max(1), video.source.height.max(1));
         let height = (u64::from(THUMBNAIL_WIDTH) * u64::from(h) / u64::from(w)) as u32;
-        (format!("{base}/lazy-static/thumbnails/{t}"), THUMBNAIL_WIDTH, height)
+        (media.thumbnail(t), THUMBNAIL_WIDTH, height)
     });
     Ok(VideoObject {
         id: ctx.urls.video(video.uuid),

@@ -159,6 +159,7 @@ pub async fn upsert(
         likes: 0,
         dislikes: 0,
         remote: None,
+        hls_swarms: Vec::new(),
     };
     apply(&mut record, video, origin);
     repo::insert_with_jobs(&ctx.store, &record, &[])?;

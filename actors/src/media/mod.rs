@@ -1,5 +1,6 @@
 //! The media pipeline: probe an upload, plan its resolution ladder, transcode each rung to
-//! AV1 (rav1e) + Opus in a fast-start MP4, and make its thumbnail. Everything here is
+//! AV1 (rav1e) + Opus in a fragmented MP4
+//! (played progressively and as HLS from the same bytes, see [`mux`]), and make its thumbnail. Everything here is
 //! blocking; callers run it on dedicated threads, never on the async runtime.
 //!
 //! Y4M is read natively (`shoal_protocol::y4m`); every other input is probed by ffprobe and
@@ -84,6 +85,8 @@ pub struct RungOutput {
     pub frames: u64,
     /// File size in bytes.
     pub size: u64,
+    /// Where its init segment and fragments lie (the HLS playlists' byte ranges).
+    pub index: shoal_protocol::hls::FragmentIndex,
 }
 
 /// A path as an ffmpeg input/output URL: `file:` keeps names like `http:x` or `-x` from

@@ -1,5 +1,5 @@
 //! One rung of a transcode, end to end and blocking: frames from the source (native Y4M or
-//! ffmpeg), AV1 by rav1e, Opus by ffmpeg beside it, MP4 by muxide. The caller runs it on a
+//! ffmpeg), AV1 by rav1e, Opus by ffmpeg beside it, fragmented MP4 by muxide. The caller runs it on a
 //! dedicated thread and renames `out_path` when it succeeds; on failure the partial file is
 //! removed.
 
@@ -87,7 +87,7 @@ fn run(req: &RungRequest, progress: &mut dyn FnMut(u64, u64), cancel: &AtomicBoo
         mp4.write_audio(&stream)?;
     }
     let frames = mp4.video_frames();
-    let size = mp4.finish()?;
+    let (size, index) = mp4.finish()?;
     progress(frames, frames);
     Ok(RungOutput {
         width: out.width,
@@ -95,5 +95,6 @@ fn run(req: &RungRequest, progress: &mut dyn FnMut(u64, u64), cancel: &AtomicBoo
         fps: f64::from(header.fps_num) / f64::from(header.fps_den),
         frames,
         size,
+        index,
     })
 }

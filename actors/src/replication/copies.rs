@@ -81,7 +81,7 @@ pub fn staged_torrent_path(media_dir: &Path, filename: &str) -> PathBuf {
 
 /// The public URL of a copy: `{public_url}/static/redundancy/{filename}`.
 pub fn copy_url(public_url: &str, filename: &str) -> String {
-    format!("{}/static/redundancy/{filename}", public_url.trim_end_matches('/'))
+    shoal_protocol::media_layout::MediaUrls::new(public_url).redundancy_copy(filename)
 }
 
 /// Whether `name` is safe as a file name in the redundancy folder: 1..=200 of

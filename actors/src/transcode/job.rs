@@ -149,7 +149,7 @@ async fn run(myself: &ActorRef<TranscodeJobMsg>, s: &mut TranscodeJobArgs) -> Re
         Err(e) => return Err(e.into()),
     };
 
-    let file = result.file.clone();
+    let file = Box::new(result.file.clone());
     let recorded = s
         .videos
         .call(

@@ -106,6 +106,7 @@ pub fn run(work: &RungWork, progress: &mut dyn FnMut(u64, u64)) -> Result<RungRe
             torrent_filename: torrent_name,
             info_hash: artifacts.info_hash_hex,
             magnet_uri: artifacts.magnet_uri,
+            hls: Some(output.index),
         },
         thumbnail,
         frames: output.frames,

@@ -15,6 +15,7 @@ use super::repo;
 use crate::clock::now_rfc3339;
 use crate::store::Store;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// The per-video actor (state in [`VideoActorState`]).
@@ -24,6 +25,8 @@ pub struct VideoActor;
 pub struct VideoActorArgs {
     pub video_id: u64,
     pub store: Store,
+    /// The node's public URL (the HLS swarm ids are made from it).
+    pub public_url: Arc<str>,
 }
 
 /// Why a rung's result could not be recorded.
@@ -46,7 +49,8 @@ pub enum VideoMsg {
     /// A rung's file (and torrent) is in the media folder; add it, publish if it is the
     /// first, and record the thumbnail if one was made. Answers once stored.
     RungDone {
-        file: VideoFileRecord,
+        /// Boxed: with its fragment index it is the largest message by far.
+        file: Box<VideoFileRecord>,
         thumbnail: Option<String>,
         reply: RpcReplyPort<Result<VideoState, RecordRungError>>,
     },
@@ -64,6 +68,7 @@ pub struct VideoActorState {
     video_id: u64,
     uuid: Uuid,
     store: Store,
+    public_url: Arc<str>,
     state: VideoState,
     pending: Vec<u32>,
     running: Option<RunningRung>,
@@ -94,6 +99,7 @@ impl Actor for VideoActor {
             video_id: record.id,
             uuid: record.uuid,
             store: args.store,
+            public_url: args.public_url,
             state: record.state,
             pending: record.pending_resolutions,
             running: None,
@@ -121,7 +127,9 @@ impl Actor for VideoActor {
                 }
             },
             VideoMsg::RungDone { file, thumbnail, reply } => {
-                let result = state.record(|record| add_file(record, file.clone(), thumbnail.clone())).await;
+                let public_url = state.public_url.clone();
+                let result =
+                    state.record(|record| add_file(record, (*file).clone(), thumbnail.clone(), &public_url)).await;
                 if let Ok(new_state) = &result {
                     tracing::info!(video = %state.uuid, rung = file.resolution, state = new_state.label(),
                         size = file.size, "rung recorded");
@@ -189,13 +197,15 @@ impl VideoActorState {
     }
 }
 
-/// Adds a finished rung: files stay sorted lowest first; the first file publishes.
-pub(crate) fn add_file(record: &mut VideoRecord, file: VideoFileRecord, thumbnail: Option<String>) {
+/// Adds a finished rung: files stay sorted lowest first; the first file publishes; the HLS
+/// swarm ids follow the new master playlist.
+pub(crate) fn add_file(record: &mut VideoRecord, file: VideoFileRecord, thumbnail: Option<String>, public_url: &str) {
     let now = now_rfc3339();
     record.pending_resolutions.retain(|h| *h != file.resolution);
     record.files.retain(|f| f.resolution != file.resolution);
     record.files.push(file);
     record.files.sort_by_key(|f| f.resolution);
+    record.hls_swarms = record.hls_swarm_hashes(public_url);
     if record.thumbnail.is_none() {
         record.thumbnail = thumbnail;
     }
@@ -238,19 +248,20 @@ mod tests {
             torrent_filename: format!("x-{resolution}.torrent"),
             info_hash: "00".repeat(20),
             magnet_uri: String::new(),
+            hls: None,
         }
     }
 
     #[test]
     fn first_rung_publishes_and_later_rungs_join() {
         let mut r = record(vec![360, 720]);
-        add_file(&mut r, file(360), Some("x.jpg".into()));
+        add_file(&mut r, file(360), Some("x.jpg".into()), "http://n");
         assert_eq!(r.state, VideoState::Published);
         let published_at = r.published_at.clone();
         assert!(published_at.is_some());
         assert_eq!(r.pending_resolutions, vec![720]);
         assert_eq!(r.thumbnail.as_deref(), Some("x.jpg"));
-        add_file(&mut r, file(720), Some("y.jpg".into()));
+        add_file(&mut r, file(720), Some("y.jpg".into()), "http://n");
         assert_eq!(r.files.iter().map(|f| f.resolution).collect::<Vec<_>>(), vec![360, 720]);
         assert!(r.pending_resolutions.is_empty());
         assert_eq!(r.published_at, published_at, "published once");
@@ -269,7 +280,7 @@ mod tests {
     #[test]
     fn failure_after_publication_keeps_the_video_published() {
         let mut r = record(vec![360, 720]);
-        add_file(&mut r, file(360), None);
+        add_file(&mut r, file(360), None, "http://n");
         fail_rung(&mut r, 720, "encoder died");
         assert_eq!(r.state, VideoState::Published);
         assert_eq!(r.state_error.as_deref(), Some("720p: encoder died"));

@@ -136,6 +136,7 @@ pub fn new_record(
         likes: 0,
         dislikes: 0,
         remote: None,
+        hls_swarms: Vec::new(),
     }
 }
 

@@ -3,6 +3,8 @@
 //! Field names follow PeerTube's concepts so the REST layer maps them directly.
 
 use serde::{Deserialize, Serialize};
+use shoal_protocol::hls::{swarm_ids, FragmentIndex};
+use shoal_protocol::media_layout::{HlsFile, MediaUrls};
 use std::path::PathBuf;
 use uuid::Uuid;
 
@@ -115,6 +117,10 @@ pub struct VideoFileRecord {
     pub info_hash: String,
     /// Magnet URI with `xt`, `dn`, `tr` and `ws` parameters.
     pub magnet_uri: String,
+    /// The file's fragments when it is a fragmented MP4 (every file transcoded since HLS
+    /// landed): the same file is then also served as this resolution's HLS stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hls: Option<FragmentIndex>,
 }
 
 /// Live progress of a video's transcoding, reported by its actor.
@@ -172,12 +178,25 @@ pub struct VideoRecord {
     /// Its `files` are empty (nothing is stored here), `account_id` and `channel_id` are 0.
     #[serde(default)]
     pub remote: Option<RemoteOrigin>,
+    /// The tracker info hashes p2p-media-loader clients announce for this video's HLS
+    /// streams (lowercase hex, every scheme of `shoal_protocol::hls::swarm_ids`), indexed for
+    /// the tracker beside the files' own; set whenever a file is added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hls_swarms: Vec<String>,
 }
 
 impl VideoRecord {
     /// True for videos uploaded to this instance.
     pub fn is_local(&self) -> bool {
         self.remote.is_none()
+    }
+
+    /// The info hashes of the HLS streams of this video's fragmented files as served under
+    /// `public_url`: stream `i` is the `i`-th resolution of the master playlist (lowest first).
+    pub fn hls_swarm_hashes(&self, public_url: &str) -> Vec<String> {
+        let master = MediaUrls::new(public_url).hls(&self.uuid.to_string(), HlsFile::Master);
+        let streams = self.files.iter().filter(|f| f.hls.is_some()).count();
+        (0..streams).flat_map(|i| swarm_ids::stream_info_hashes(&master, i)).map(hex::encode).collect()
     }
 }
 

@@ -85,9 +85,10 @@ pub fn update(
     }
 }
 
-/// The 20-byte info-hashes of a video's files.
+/// The 20-byte info-hashes of a video's files and of its HLS streams.
 fn info_hashes(record: &VideoRecord) -> impl Iterator<Item = [u8; 20]> + '_ {
-    record.files.iter().filter_map(|f| hex::decode(&f.info_hash).ok()?.try_into().ok())
+    let files = record.files.iter().map(|f| &f.info_hash);
+    files.chain(&record.hls_swarms).filter_map(|hash| hex::decode(hash).ok()?.try_into().ok())
 }
 
 /// Records the video's file info-hashes in the tracker's index. Files are only ever

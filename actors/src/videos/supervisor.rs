@@ -12,6 +12,7 @@ use crate::restart_budget::{RestartBudget, MAX_RESTARTS, RESTART_WINDOW};
 use crate::store::Store;
 use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -38,6 +39,7 @@ pub enum VideoSupervisorMsg {
 /// Children by uuid and by actor id, and recent restarts.
 pub struct VideoSupervisorState {
     store: Store,
+    public_url: Arc<str>,
     by_uuid: HashMap<Uuid, ActorRef<VideoMsg>>,
     by_actor: HashMap<ActorId, Uuid>,
     restarts: HashMap<Uuid, RestartBudget>,
@@ -46,10 +48,16 @@ pub struct VideoSupervisorState {
 impl Actor for VideoSupervisor {
     type Msg = VideoSupervisorMsg;
     type State = VideoSupervisorState;
-    type Arguments = Store;
+    /// The store, and the node's public URL.
+    type Arguments = (Store, Arc<str>);
 
-    async fn pre_start(&self, _myself: ActorRef<Self::Msg>, store: Store) -> Result<Self::State, ActorProcessingErr> {
-        Ok(VideoSupervisorState { store, by_uuid: HashMap::new(), by_actor: HashMap::new(), restarts: HashMap::new() })
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        (store, public_url): (Store, Arc<str>),
+    ) -> Result<Self::State, ActorProcessingErr> {
+        let (by_uuid, by_actor, restarts) = (HashMap::new(), HashMap::new(), HashMap::new());
+        Ok(VideoSupervisorState { store, public_url, by_uuid, by_actor, restarts })
     }
 
     async fn handle(
@@ -140,7 +148,8 @@ impl VideoSupervisorState {
         let record = repo::load_by_uuid(&self.store, uuid)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("video {uuid} does not exist"))?;
-        let args = VideoActorArgs { video_id: record.id, store: self.store.clone() };
+        let args =
+            VideoActorArgs { video_id: record.id, store: self.store.clone(), public_url: self.public_url.clone() };
         let (child, _) = Actor::spawn_linked(None, VideoActor, args, myself.get_cell())
             .await
             .map_err(|e| format!("spawning the actor of video {uuid}: {e}"))?;

@@ -5,6 +5,7 @@ pub mod channels;
 pub mod comments;
 pub mod config;
 pub mod discovery;
+pub mod hls;
 pub mod oauth;
 pub mod pages;
 pub mod ratings;

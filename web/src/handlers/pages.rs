@@ -6,13 +6,15 @@
 //! text goes through [`escape`]. Only public and unlisted videos have watch pages
 //! (a browser sends no API token); any other id is answered with a 404 page.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use shoal_actors::config::WatchPlayer;
 use shoal_actors::torrent_file::ws_tracker_url;
 use shoal_actors::videos::record::{Privacy, VideoKey, VideoRecord, VideoState};
 use shoal_actors::{VideoListQuery, VideoSort};
+use shoal_protocol::media_layout::{HlsFile, MediaUrls};
 use std::fmt::Write;
 
 use crate::error::ApiError;
@@ -54,19 +56,32 @@ pub async fn home(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /w/{shortUUID}` (also accepts a uuid, like PeerTube).
-pub async fn watch_short(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    watch_page(&state, &id)
+pub async fn watch_short(State(state): State<AppState>, Path(id): Path<String>, RawQuery(query): RawQuery) -> Response {
+    watch_page(&state, &id, query.as_deref())
 }
 
 /// `GET /videos/watch/{uuid}`, with content negotiation: servers asking for
 /// `application/activity+json` (or `application/ld+json` with the ActivityStreams
 /// profile) get the `Video` object; browsers get the watch page.
-pub async fn watch(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+pub async fn watch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
     let accept = headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()).unwrap_or_default();
     if shoal_protocol::activitypub::accept_prefers_activity(accept) {
         return video_object(&state, &id);
     }
-    watch_page(&state, &id)
+    watch_page(&state, &id, query.as_deref())
+}
+
+/// The player a watch page's query asks for (`?player=hls|webtorrent`), else `default`.
+fn chosen_player(query: Option<&str>, default: WatchPlayer) -> WatchPlayer {
+    let asked = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(key, _)| key == "player")
+        .and_then(|(_, value)| WatchPlayer::parse(&value));
+    asked.unwrap_or(default)
 }
 
 /// The `Video` object of a local video; a remote video redirects to its origin.
@@ -88,7 +103,7 @@ fn video_object(state: &AppState, id: &str) -> Response {
 }
 
 /// The watch page of video `id` (uuid or shortUUID), or a 404 page.
-fn watch_page(state: &AppState, id: &str) -> Response {
+fn watch_page(state: &AppState, id: &str, query: Option<&str>) -> Response {
     let key = match VideoKey::parse(id) {
         Some(key @ (VideoKey::Uuid(_) | VideoKey::ShortUuid(_))) => key,
         _ => return not_found(state),
@@ -115,7 +130,8 @@ fn watch_page(state: &AppState, id: &str) -> Response {
         let body = format!("<h1>{}</h1>\n<p>{title}. {detail}</p>\n", escape(&video.name));
         return html_response(StatusCode::OK, page(instance, &video.name, refresh, &body));
     }
-    let data = PlayerData::new(public_url, &video, state.ui.available())
+    let player = chosen_player(query, state.shoal.config().ui.player);
+    let data = PlayerData::new(public_url, &video, state.ui.available(), player)
         .with_mirrors(|info_hash| state.shoal.mirror_urls(info_hash));
     let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_owned());
     html_response(StatusCode::OK, page(instance, &video.name, "", &watch_body(&video, &data, &json)))
@@ -127,11 +143,21 @@ fn is_playable(video: &VideoRecord) -> bool {
     video.state == VideoState::Published && (!video.files.is_empty() || remote_files)
 }
 
+/// Which of a video's images.
+#[derive(Clone, Copy)]
+enum Image {
+    Thumbnail,
+    Preview,
+}
+
 /// The thumbnail's URL: local, or the origin's for a remote video.
-fn thumbnail_url(video: &VideoRecord, folder: &str) -> Option<String> {
+fn thumbnail_url(video: &VideoRecord, image: Image) -> Option<String> {
     match &video.remote {
         Some(remote) => remote.thumbnail_url.clone(),
-        None => video.thumbnail.as_ref().map(|t| format!("/lazy-static/{folder}/{t}")),
+        None => video.thumbnail.as_ref().map(|t| match image {
+            Image::Thumbnail => MediaUrls::relative().thumbnail(t),
+            Image::Preview => MediaUrls::relative().preview(t),
+        }),
     }
 }
 
@@ -139,7 +165,7 @@ fn thumbnail_url(video: &VideoRecord, folder: &str) -> Option<String> {
 fn video_card(video: &VideoRecord) -> String {
     let name = escape(&video.name);
     let href = format!("/w/{}", escape(&video.short_uuid));
-    let thumb = match thumbnail_url(video, "thumbnails") {
+    let thumb = match thumbnail_url(video, Image::Thumbnail) {
         Some(t) => format!("<img src=\"{}\" alt=\"\" width=\"280\" height=\"158\" loading=\"lazy\">", escape(&t)),
         None => "<span class=\"no-thumb\" aria-hidden=\"true\"></span>".to_owned(),
     };
@@ -165,6 +191,40 @@ struct PlayerData {
     web_torrent: Option<&'static str>,
     service_worker: &'static str,
     service_worker_scope: &'static str,
+    /// The HLS player's stream, when it plays this page (`?player=hls` or `ui.player`) and
+    /// the video has a playlist.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hls: Option<HlsData>,
+}
+
+/// What the HLS player (hls.js with p2p-media-loader) needs.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HlsData {
+    playlist_url: String,
+    segments_sha256_url: String,
+    /// The WebSocket trackers p2p-media-loader announces the playlist's streams to.
+    trackers: Vec<String>,
+    hls_js: &'static str,
+    p2p_hls_js: &'static str,
+}
+
+impl HlsData {
+    /// The stream of a local video whose files are fragmented MP4s.
+    fn of(public_url: &str, video: &VideoRecord) -> Option<HlsData> {
+        if video.remote.is_some() || video.files.iter().all(|f| f.hls.is_none()) {
+            return None;
+        }
+        let media = MediaUrls::new(public_url);
+        let uuid = video.uuid.to_string();
+        Some(HlsData {
+            playlist_url: media.hls(&uuid, HlsFile::Master),
+            segments_sha256_url: media.hls(&uuid, HlsFile::SegmentsSha256),
+            trackers: vec![ws_tracker_url(public_url)],
+            hls_js: super::ui::HLS_JS_PATH,
+            p2p_hls_js: super::ui::P2P_HLSJS_PATH,
+        })
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -182,7 +242,7 @@ struct PlayerFile {
 }
 
 impl PlayerData {
-    fn new(public_url: &str, video: &VideoRecord, bundle: bool) -> PlayerData {
+    fn new(public_url: &str, video: &VideoRecord, bundle: bool, player: WatchPlayer) -> PlayerData {
         // A remote video plays from its origin's web seed and trackers (and the mirrors),
         // with its torrent served here.
         let (files, trackers) = match &video.remote {
@@ -211,8 +271,8 @@ impl PlayerData {
                     .map(|f| PlayerFile {
                         resolution: f.resolution,
                         size: f.size,
-                        file_url: format!("{public_url}/static/web-videos/{}", f.filename),
-                        torrent_url: format!("{public_url}/lazy-static/torrents/{}", f.torrent_filename),
+                        file_url: MediaUrls::new(public_url).web_video(&f.filename),
+                        torrent_url: MediaUrls::new(public_url).torrent(&f.torrent_filename),
                         magnet_uri: f.magnet_uri.clone(),
                         info_hash: f.info_hash.clone(),
                         mirrors: Vec::new(),
@@ -230,6 +290,10 @@ impl PlayerData {
             web_torrent: bundle.then_some(super::ui::BUNDLE_PATH),
             service_worker: super::ui::SERVICE_WORKER_PATH,
             service_worker_scope: "/",
+            hls: match player {
+                WatchPlayer::Hls => HlsData::of(public_url, video),
+                WatchPlayer::WebTorrent => None,
+            },
         }
     }
 }
@@ -246,7 +310,7 @@ impl PlayerData {
 
 /// The watch page's `<main>`: player, P2P statistics, description and files.
 fn watch_body(video: &VideoRecord, data: &PlayerData, json: &str) -> String {
-    let poster = thumbnail_url(video, "previews").map(|t| format!(" poster=\"{}\"", escape(&t)));
+    let poster = thumbnail_url(video, Image::Preview).map(|t| format!(" poster=\"{}\"", escape(&t)));
     let mut body = String::with_capacity(4096);
     let _ = write!(
         body,
@@ -284,12 +348,22 @@ fn watch_body(video: &VideoRecord, data: &PlayerData, json: &str) -> String {
         );
     }
     body.push_str("</ul>\n</article>\n");
+    // The HLS player's p2p-media-loader-hlsjs imports the core by its package name.
+    let (import_map, player) = match data.hls {
+        Some(_) => (
+            format!(
+                "<script type=\"importmap\">{{\"imports\":{{\"p2p-media-loader-core\":\"{}\"}}}}</script>\n",
+                super::ui::P2P_CORE_PATH
+            ),
+            super::ui::HLS_PLAYER_PATH,
+        ),
+        None => (String::new(), super::ui::PLAYER_PATH),
+    };
     let _ = write!(
         body,
         "<script type=\"application/json\" id=\"shoal-watch-data\">{}</script>\n\
-         <script type=\"module\" src=\"{}\"></script>\n",
+         {import_map}<script type=\"module\" src=\"{player}\"></script>\n",
         script_json(json),
-        super::ui::PLAYER_PATH,
     );
     body
 }

@@ -24,9 +24,15 @@ const IMAGE_TYPES: &[(&str, &str)] = &[(".jpg", "image/jpeg")];
 
 /// `GET|HEAD /static/web-videos/{filename}`: the web seed.
 pub async fn web_video(State(state): State<AppState>, Path(name): Path<String>, request: Request) -> Response {
+    seed_file(&state, &name, request).await
+}
+
+/// Serves the local video file `name` as a web seed (Range, CORS), counted and throttled
+/// like every seed answer; also the HLS route's fragmented MP4s, which are these files.
+pub(crate) async fn seed_file(state: &AppState, name: &str, request: Request) -> Response {
     let method = request.method().clone();
-    let response = serve(&state, &name, VIDEO_TYPES, request).await;
-    seed_answer(&state, &method, response)
+    let response = serve(state, name, VIDEO_TYPES, request).await;
+    seed_answer(state, &method, response)
 }
 
 /// `GET|HEAD /static/redundancy/{filename}`: a mirrored copy (PeerTube's path), served

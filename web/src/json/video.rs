@@ -9,6 +9,7 @@ use serde::Serialize;
 use shoal_actors::accounts::{ChannelRecord, UserRecord};
 use shoal_actors::remote_torrents::remote_torrent_filename;
 use shoal_actors::videos::record::{RemoteFile, TranscodeProgress, VideoFileRecord, VideoRecord, VideoState};
+use shoal_protocol::media_layout::{HlsFile, MediaUrls};
 use uuid::Uuid;
 
 use super::actors::ActorSummary;
@@ -75,7 +76,7 @@ pub struct VideoDetailsJson {
     pub download_enabled: bool,
     pub tracker_urls: Vec<String>,
     pub files: Vec<VideoFileJson>,
-    pub streaming_playlists: Vec<serde_json::Value>,
+    pub streaming_playlists: Vec<StreamingPlaylistJson>,
     /// Shoal extension: live progress of the running transcode, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcoding_progress: Option<TranscodingProgressJson>,
@@ -105,6 +106,60 @@ pub struct VideoFileJson {
     /// The mirrors other instances announced of this file (ActivityPub `CacheFile`s), in
     /// the shape PeerTube gives `streamingPlaylists[].redundancies`: `[{ "baseUrl" }]`.
     pub redundancies: Vec<RedundancyJson>,
+    /// In `streamingPlaylists[].files[]` only: this resolution's media playlist.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub playlist_url: Option<String>,
+}
+
+/// PeerTube's `VideoStreamingPlaylist` (type 1, HLS): the master playlist, the segment
+/// hashes and the fragmented MP4 of each resolution. Shoal's fragmented MP4s are the web-video
+/// files themselves, so `files[]` here has the same sizes, torrents and info hashes as the
+/// video's `files[]`, under the HLS URLs.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamingPlaylistJson {
+    /// PeerTube's playlist id; Shoal has one playlist per video and gives the video's id.
+    pub id: u64,
+    #[serde(rename = "type")]
+    pub kind: u8,
+    pub playlist_url: String,
+    pub segments_sha256_url: String,
+    /// Mirrors of the whole playlist folder (`{baseUrl}/{file name}`); none yet: Shoal's
+    /// mirrors copy files, listed under each file.
+    pub redundancies: Vec<RedundancyJson>,
+    pub files: Vec<VideoFileJson>,
+}
+
+/// PeerTube's `VideoStreamingPlaylistType.HLS`.
+const HLS_PLAYLIST_TYPE: u8 = 1;
+
+/// The HLS playlist of a local video whose files are fragmented MP4s (highest resolution
+/// first, as PeerTube lists them); none for older files or remote videos.
+fn streaming_playlists(public_url: &str, v: &VideoRecord) -> Vec<StreamingPlaylistJson> {
+    if v.remote.is_some() || v.files.iter().all(|f| f.hls.is_none()) {
+        return Vec::new();
+    }
+    let media = MediaUrls::new(public_url);
+    let uuid = v.uuid.to_string();
+    let files = v
+        .files
+        .iter()
+        .rev()
+        .filter(|f| f.hls.is_some())
+        .map(|f| VideoFileJson {
+            file_url: media.hls(&uuid, HlsFile::Fragmented(f.resolution)),
+            playlist_url: Some(media.hls(&uuid, HlsFile::Playlist(f.resolution))),
+            ..file_json(public_url, v, f)
+        })
+        .collect();
+    vec![StreamingPlaylistJson {
+        id: v.id,
+        kind: HLS_PLAYLIST_TYPE,
+        playlist_url: media.hls(&uuid, HlsFile::Master),
+        segments_sha256_url: media.hls(&uuid, HlsFile::SegmentsSha256),
+        redundancies: Vec::new(),
+        files,
+    }]
 }
 
 /// One mirror of a file (PeerTube's `VideoStreamingPlaylist.redundancies[]` entry).
@@ -179,8 +234,8 @@ fn truncate_chars(text: &str, max: usize) -> String {
 
 impl VideoJson {
     pub fn new(public_url: &str, v: &VideoRecord, owner: &VideoOwner<'_>) -> Self {
-        let thumbnail_path = v.thumbnail.as_ref().map(|t| format!("/lazy-static/thumbnails/{t}"));
-        let preview_path = v.thumbnail.as_ref().map(|t| format!("/lazy-static/previews/{t}"));
+        let thumbnail_path = v.thumbnail.as_ref().map(|t| MediaUrls::relative().thumbnail(t));
+        let preview_path = v.thumbnail.as_ref().map(|t| MediaUrls::relative().preview(t));
         let (account, channel) = match &v.remote {
             Some(remote) => (
                 ActorSummary::remote(&remote.account),
@@ -265,7 +320,7 @@ impl VideoDetailsJson {
             download_enabled: v.download_enabled,
             tracker_urls: v.remote.as_ref().map(|r| r.trackers.clone()).unwrap_or_default(),
             files,
-            streaming_playlists: Vec::new(),
+            streaming_playlists: streaming_playlists(public_url, v),
             transcoding_progress: progress.map(TranscodingProgressJson::from),
         }
     }
@@ -274,7 +329,8 @@ impl VideoDetailsJson {
 impl VideoDetailsJson {
     /// Fills each file's `redundancies` with `mirrors(info_hash)`.
     pub fn with_mirrors(mut self, mirrors: impl Fn(&str) -> Vec<String>) -> Self {
-        for file in self.files.iter_mut().filter(|f| !f.info_hash.is_empty()) {
+        let playlist_files = self.streaming_playlists.iter_mut().flat_map(|p| p.files.iter_mut());
+        for file in self.files.iter_mut().chain(playlist_files).filter(|f| !f.info_hash.is_empty()) {
             file.redundancies =
                 mirrors(&file.info_hash).into_iter().map(|base_url| RedundancyJson { base_url }).collect();
         }
@@ -283,6 +339,7 @@ impl VideoDetailsJson {
 }
 
 fn file_json(public_url: &str, v: &VideoRecord, f: &VideoFileRecord) -> VideoFileJson {
+    let media = MediaUrls::new(public_url);
     VideoFileJson {
         id: u64::from(f.resolution),
         resolution: Labelled::new(f.resolution, resolution_label(f.resolution)),
@@ -293,13 +350,14 @@ fn file_json(public_url: &str, v: &VideoRecord, f: &VideoFileRecord) -> VideoFil
         has_audio: v.source.has_audio,
         has_video: true,
         storage: 0,
-        file_url: format!("{public_url}/static/web-videos/{}", f.filename),
-        file_download_url: format!("{public_url}/download/web-videos/{}", f.filename),
-        torrent_url: format!("{public_url}/lazy-static/torrents/{}", f.torrent_filename),
-        torrent_download_url: format!("{public_url}/download/torrents/{}", f.torrent_filename),
+        file_url: media.web_video(&f.filename),
+        file_download_url: media.web_video_download(&f.filename),
+        torrent_url: media.torrent(&f.torrent_filename),
+        torrent_download_url: media.torrent_download(&f.torrent_filename),
         magnet_uri: f.magnet_uri.clone(),
         info_hash: f.info_hash.clone(),
         redundancies: Vec::new(),
+        playlist_url: None,
     }
 }
 
@@ -326,6 +384,7 @@ fn remote_file_json(public_url: &str, v: &VideoRecord, f: &RemoteFile) -> VideoF
         magnet_uri: f.magnet_uri.clone(),
         info_hash: f.info_hash.clone(),
         redundancies: Vec::new(),
+        playlist_url: None,
     }
 }
 
@@ -336,7 +395,8 @@ pub fn remote_torrent_urls(public_url: &str, v: &VideoRecord, f: &RemoteFile) ->
         return (f.torrent_url.clone(), f.torrent_url.clone());
     }
     let name = remote_torrent_filename(v.uuid, f.resolution);
-    (format!("{public_url}/lazy-static/torrents/{name}"), format!("{public_url}/download/torrents/{name}"))
+    let media = MediaUrls::new(public_url);
+    (media.torrent(&name), media.torrent_download(&name))
 }
 
 /// While a video waits for its first transcoded file, `files[]` describes the
@@ -365,5 +425,6 @@ fn source_placeholder(v: &VideoRecord) -> VideoFileJson {
         magnet_uri: String::new(),
         info_hash: String::new(),
         redundancies: Vec::new(),
+        playlist_url: None,
     }
 }

@@ -1,0 +1,69 @@
+//! The HLS player (`?player=hls`: hls.js with p2p-media-loader 2.2, the libraries PeerTube 8's
+//! player uses) in real browsers (Debian's Chromium through playwright-core), in a network
+//! namespace of the test's own where WebRTC works: three Chromium processes open one video
+//! 4 s apart; all play past 3 s, every segment checks against `segments-sha256.json`, and the
+//! second and third get segment bytes from the viewers before them, whose swarms they find
+//! through Shoal's own tracker in its hosted-only mode. A node whose `ui.player` is `hls`
+//! plays HLS without being asked.
+
+use shoal_tests::browser::{publish_noisy_video, watch, Viewer};
+use shoal_tests::netns::NetNs;
+use shoal_tests::{NodeBuilder, Result};
+use std::time::Duration;
+
+/// Seconds of video: playback is still going when the third viewer starts.
+const VIDEO_SECS: f64 = 30.0;
+const KBPS: u32 = 900;
+const NOISE: u32 = 12;
+
+#[test]
+fn three_hls_viewers_exchange_segments_through_the_nodes_tracker() -> Result<()> {
+    let netns = NetNs::create()?;
+    netns.run(|| {
+        let node =
+            NodeBuilder::new().ladder_with_bitrates(&[(240, KBPS)]).command_prefix(netns.exec_prefix()).start()?;
+        let video = publish_noisy_video(&node, "shared over HLS", VIDEO_SECS, NOISE)?;
+        let url = node.url(&format!("/w/{}?player=hls", video.short_uuid));
+        let viewers: Vec<Viewer> = (0..3).map(|i| Viewer::new(&url, Duration::from_secs(4 * i))).collect();
+        let report = watch(&netns, &viewers, Duration::from_secs(12), &node.scratch())?;
+        let seed_bytes = node.metric("shoal_web_seed_bytes_total")?;
+        let context = format!("{}\nweb seed sent {seed_bytes} bytes; file {} bytes", report.describe(), video.size);
+        for i in 0..3 {
+            assert_eq!(report.last[i]["player"], "hls", "viewer {i} runs the HLS player\n{context}");
+            assert_eq!(report.last[i]["mode"], "p2p", "viewer {i} plays peer-to-peer\n{context}");
+            let advance = report.playhead_advance(i);
+            assert!(advance >= 3.0, "viewer {i}'s playhead moved {advance} s\n{context}");
+            assert_eq!(report.number(i, "segmentsRejected"), 0.0, "viewer {i}: every segment matched\n{context}");
+        }
+        for i in 1..3 {
+            assert!(report.number(i, "fromPeers") > 0.0, "viewer {i} got segments from peers\n{context}");
+        }
+        assert!(report.number(0, "uploaded") > 0.0, "the first viewer shared segments\n{context}");
+        eprintln!("{context}");
+        Ok(())
+    })
+}
+
+#[test]
+fn the_configured_default_player_is_hls() -> Result<()> {
+    let netns = NetNs::create()?;
+    netns.run(|| {
+        let node = NodeBuilder::new()
+            .ladder_with_bitrates(&[(240, 300)])
+            .set("ui.player", "hls")
+            .command_prefix(netns.exec_prefix())
+            .start()?;
+        let video = publish_noisy_video(&node, "HLS by default", 10.0, 5)?;
+        let page = node.url(&format!("/videos/watch/{}", video.uuid));
+        let viewers =
+            [Viewer::new(&page, Duration::ZERO), Viewer::new(format!("{page}?player=webtorrent"), Duration::ZERO)];
+        let report = watch(&netns, &viewers, Duration::from_secs(8), &node.scratch())?;
+        let context = report.describe();
+        assert_eq!(report.last[0]["player"], "hls", "the default\n{context}");
+        assert!(report.last[1]["player"].is_null(), "?player=webtorrent still chooses webtorrent\n{context}");
+        for i in 0..2 {
+            assert!(report.playhead_advance(i) >= 3.0, "viewer {i} plays\n{context}");
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,134 @@
+// Shoal's HLS player (an ES module, no build step), chosen by `?player=hls` or `ui.player`.
+//
+// hls.js plays the video's HLS playlist (fragmented MP4, byte ranges of the same files the
+// torrents carry); p2p-media-loader 2.2 fetches each segment from other viewers over WebRTC
+// first, finding them through the node's WebSocket tracker (the swarms are the playlist's
+// streams, the ones PeerTube 8's player joins), and from the server otherwise. Every segment
+// from a peer or the server is checked against `segments-sha256.json` before it is used; a
+// segment that does not match is refused (PeerTube 8's player only logs it).
+//
+// Without MediaSource or the libraries, or on a fatal hls.js error, the player falls back
+// to plain HTTP playback of the fragmented MP4, which browsers play progressively.
+//
+// Live counters are on `window.shoalStats`, as with the webtorrent player.
+
+import { play, startPanel } from './panel.js'
+
+const data = JSON.parse(document.getElementById('shoal-watch-data').textContent)
+const video = document.getElementById('shoal-video')
+const params = new URLSearchParams(location.search)
+
+const stats = window.shoalStats = {
+  player: 'hls',
+  mode: 'starting', // 'p2p' or 'http' once decided
+  fallbackReason: null,
+  error: null,
+  resolution: null,
+  peers: 0, // WebRTC peers connected
+  fromPeers: 0, // segment bytes received from peers
+  fromServer: 0, // segment bytes received over HTTP
+  uploaded: 0, // bytes sent to peers
+  segmentsRejected: 0, // segments whose SHA-256 did not match
+  firstFrameMs: null, // since navigation start
+  timeline: {},
+  currentTime: 0,
+  paused: true
+}
+
+video.addEventListener('loadeddata', () => {
+  if (stats.firstFrameMs === null) stats.firstFrameMs = Math.round(performance.now())
+})
+
+start().catch(err => fallbackToHttp(`player error: ${err && err.message ? err.message : err}`))
+
+async function start () {
+  if (typeof MediaSource !== 'function') return fallbackToHttp('this browser has no MediaSource')
+  const [{ default: Hls }, { HlsJsP2PEngine }] = await Promise.all([import(data.hls.hlsJs), import(data.hls.p2pHlsJs)])
+  mark('libraries')
+  if (!Hls.isSupported()) return fallbackToHttp('hls.js cannot play in this browser')
+  const hashes = segmentHashes()
+  const validate = (url, byteRange, bytes) => checkSegment(hashes, url, byteRange, bytes)
+  const HlsWithP2P = HlsJsP2PEngine.injectMixin(Hls)
+  const peers = new Set()
+  const hls = new HlsWithP2P({
+    p2p: {
+      core: {
+        announceTrackers: data.hls.trackers,
+        rtcConfig: { iceServers: [] }, // no STUN: host candidates only
+        swarmId: data.hls.playlistUrl,
+        isP2PDisabled: params.get('p2p') === '0',
+        validateP2PSegment: validate,
+        validateHTTPSegment: validate
+      },
+      onHlsJsCreated (created) {
+        const engine = created.p2pEngine
+        engine.addEventListener('onChunkDownloaded', (bytes, source) => {
+          if (source === 'p2p') { stats.fromPeers += bytes; mark('firstPeerData') } else {
+            stats.fromServer += bytes
+            mark('firstServerData')
+          }
+        })
+        engine.addEventListener('onChunkUploaded', bytes => { stats.uploaded += bytes })
+        engine.addEventListener('onPeerConnect', peer => { peers.add(peer.peerId); stats.peers = peers.size })
+        engine.addEventListener('onPeerClose', peer => { peers.delete(peer.peerId); stats.peers = peers.size })
+      }
+    }
+  })
+  window.shoalPlayer = { hls }
+  hls.on(Hls.Events.MANIFEST_PARSED, () => { stats.mode = 'p2p'; mark('manifest') })
+  hls.on(Hls.Events.LEVEL_SWITCHED, (event, { level }) => {
+    const chosen = hls.levels[level]
+    stats.resolution = chosen ? Math.min(chosen.width, chosen.height) : null
+  })
+  hls.on(Hls.Events.ERROR, (event, detail) => {
+    stats.error = `${detail.type}: ${detail.details}`
+    if (detail.fatal) fallbackToHttp(`hls.js: ${detail.details}`, hls)
+  })
+  hls.loadSource(data.hls.playlistUrl)
+  hls.attachMedia(video)
+  play(video)
+}
+
+/** `segments-sha256.json`, fetched once: `{ file: { "start-end": sha256hex } }`. */
+function segmentHashes () {
+  return fetch(data.hls.segmentsSha256Url).then(r => {
+    if (!r.ok) throw new Error(`segment hashes: HTTP ${r.status}`)
+    return r.json()
+  })
+}
+
+/** Whether `bytes` (the segment at `url`, bytes `byteRange.start..=end`) hash as listed. */
+async function checkSegment (hashes, url, byteRange, bytes) {
+  const file = new URL(url, location.href).pathname.split('/').pop()
+  const listed = (await hashes)[file]
+  const expected = listed && byteRange ? listed[`${byteRange.start}-${byteRange.end}`] : undefined
+  if (expected === undefined) return false
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
+  const actual = Array.from(digest, b => b.toString(16).padStart(2, '0')).join('')
+  if (actual !== expected) stats.segmentsRejected += 1
+  return actual === expected
+}
+
+/** Records the first time of milestone `name`. */
+function mark (name) {
+  if (stats.timeline[name] === undefined) stats.timeline[name] = Math.round(performance.now())
+}
+
+/** Plays the highest file up to 720p over plain HTTP (progressively) from the current position. */
+function fallbackToHttp (reason, hls) {
+  if (stats.mode === 'http') return
+  console.warn(`Shoal HLS player: HTTP playback (${reason})`)
+  const resumeAt = video.currentTime || 0
+  stats.mode = 'http'
+  stats.fallbackReason = reason
+  if (hls) hls.destroy()
+  const file = data.files.find(f => f.resolution <= 720) || data.files[data.files.length - 1]
+  stats.httpSource = file.fileUrl
+  video.src = file.fileUrl
+  if (resumeAt > 0) video.addEventListener('loadedmetadata', () => { video.currentTime = resumeAt }, { once: true })
+  play(video)
+}
+
+startPanel(stats, video, () => {}, () => stats.mode === 'p2p'
+  ? `Peer-to-peer over HLS (${stats.peers ? 'with peers' : 'from the server until peers join'})`
+  : stats.mode === 'http' ? `Direct from the server: ${stats.fallbackReason}` : 'Loading the player…')
