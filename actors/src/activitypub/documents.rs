@@ -8,11 +8,12 @@ use crate::accounts::{ChannelRecord, UserRecord};
 use crate::media::THUMBNAIL_WIDTH;
 use crate::social::{CommentAuthor, CommentRecord};
 use crate::torrent_file::{http_announce_url, ws_tracker_url};
-use crate::videos::record::{Privacy, VideoRecord};
+use crate::videos::record::{Privacy, VideoFileRecord, VideoRecord};
 use shoal_protocol::activitypub::actor::{ActorKind, LocalActor};
 use shoal_protocol::activitypub::note::NoteObject;
-use shoal_protocol::activitypub::video::{VideoFileLinks, VideoObject};
-use shoal_protocol::media_layout::MediaUrls;
+use shoal_protocol::activitypub::video::{HlsPlaylistLinks, VideoFileLinks, VideoObject};
+use shoal_protocol::hls::swarm_ids;
+use shoal_protocol::media_layout::{HlsFile, MediaUrls};
 
 /// The instance actor (`Application`).
 pub async fn instance_actor(ctx: &Ctx) -> Result<LocalActor, ApServiceError> {
@@ -99,20 +100,36 @@ pub fn video_object(ctx: &Ctx, video: &VideoRecord) -> Result<VideoObject, ApSer
     let (account, channel) = video_actors(ctx, video)?;
     let base = ctx.urls.base();
     let media = MediaUrls::new(base);
-    let files = video
-        .files
-        .iter()
-        .map(|f| VideoFileLinks {
-            media_type: if f.filename.ends_with(".webm") { "video/webm" } else { "video/mp4" }.into(),
-            url: media.web_video(&f.filename),
-            torrent_url: media.torrent(&f.torrent_filename),
-            magnet_uri: f.magnet_uri.clone(),
-            width: f.width,
-            height: f.height,
-            size: f.size,
-            fps: f.fps,
-        })
-        .collect();
+    let links = |f: &VideoFileRecord, url: String| VideoFileLinks {
+        media_type: if f.filename.ends_with(".webm") { "video/webm" } else { "video/mp4" }.into(),
+        url,
+        torrent_url: media.torrent(&f.torrent_filename),
+        magnet_uri: f.magnet_uri.clone(),
+        width: f.width,
+        height: f.height,
+        size: f.size,
+        fps: f.fps,
+    };
+    let files = video.files.iter().map(|f| links(f, media.web_video(&f.filename))).collect();
+    let uuid = video.uuid.to_string();
+    let fragmented: Vec<&VideoFileRecord> = video.files.iter().filter(|f| f.hls.is_some()).collect();
+    let hls = (!fragmented.is_empty()).then(|| {
+        let playlist_url = media.hls(&uuid, HlsFile::Master);
+        HlsPlaylistLinks {
+            info_hashes: (0..fragmented.len())
+                .map(|i| hex::encode(swarm_ids::v2_info_hash(&playlist_url, i)))
+                .collect(),
+            segments_sha256_url: media.hls(&uuid, HlsFile::SegmentsSha256),
+            playlist_url,
+            // Highest first, as PeerTube lists them.
+            files: fragmented
+                .iter()
+                .rev()
+                .map(|f| links(f, media.hls(&uuid, HlsFile::Fragmented(f.resolution))))
+                .collect(),
+            has_audio: video.source.has_audio,
+        }
+    });
     let thumbnail = video.thumbnail.as_ref().map(|t| {
         let (w, h) = (video.source.width.max(1), video.source.height.max(1));
         let height = (u64::from(THUMBNAIL_WIDTH) * u64::from(h) / u64::from(w)) as u32;
@@ -139,6 +156,7 @@ pub fn video_object(ctx: &Ctx, video: &VideoRecord) -> Result<VideoObject, ApSer
         account,
         channel,
         files,
+        hls,
         thumbnail,
         tracker_http: ctx.config.tracker.enabled.then(|| http_announce_url(base)),
         tracker_websocket: ctx.config.tracker.enabled.then(|| ws_tracker_url(base)),

@@ -22,6 +22,65 @@ pub struct VideoFileLinks {
     pub fps: f64,
 }
 
+/// A video's HLS playlist as PeerTube links it: a `Link` of type `application/x-mpegURL` to the
+/// master playlist whose `tag[]` holds the p2p-media-loader info hashes (`Infohash`), the
+/// segment hashes (`name: "sha256"`) and each resolution's fragmented MP4 with its torrent and
+/// magnet (the MP4 links carry PeerTube's `attachment`s: stream kinds, `fragmented` flag).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HlsPlaylistLinks {
+    pub playlist_url: String,
+    pub segments_sha256_url: String,
+    /// Hex info hashes, PeerTube's `p2pMediaLoaderInfohashes` (receivers recompute them).
+    pub info_hashes: Vec<String>,
+    /// Highest resolution first, `url` the fragmented MP4.
+    pub files: Vec<VideoFileLinks>,
+    pub has_audio: bool,
+}
+
+impl HlsPlaylistLinks {
+    fn to_link(&self) -> Value {
+        let mut tag: Vec<Value> = self.info_hashes.iter().map(|h| json!({ "type": "Infohash", "name": h })).collect();
+        tag.push(json!({
+            "type": "Link", "name": "sha256", "mediaType": "application/json", "href": self.segments_sha256_url,
+        }));
+        let mut attachment = Vec::new();
+        if self.has_audio {
+            attachment.push(json!({ "type": "PropertyValue", "name": "ffprobe_codec_type", "value": "audio" }));
+        }
+        attachment.push(json!({ "type": "PropertyValue", "name": "ffprobe_codec_type", "value": "video" }));
+        attachment.push(json!({ "type": "PropertyValue", "name": "peertube_format_flag", "value": "fragmented" }));
+        for f in &self.files {
+            let [mut file, torrent, magnet] = f.links();
+            file["attachment"] = json!(attachment);
+            tag.extend([file, torrent, magnet]);
+        }
+        json!({ "type": "Link", "mediaType": "application/x-mpegURL", "href": self.playlist_url, "tag": tag })
+    }
+}
+
+impl VideoFileLinks {
+    /// The file's `Link`, then its `.torrent`'s and its magnet's.
+    fn links(&self) -> [Value; 3] {
+        // PeerTube keeps only links whose fps is an integer (its isRemoteVideoUrlValid).
+        let fps = self.fps.round() as i64;
+        let (height, width, size) = (self.height, self.width, self.size);
+        [
+            json!({
+                "type": "Link", "mediaType": self.media_type, "href": self.url,
+                "height": height, "width": width, "size": size, "fps": fps,
+            }),
+            json!({
+                "type": "Link", "mediaType": "application/x-bittorrent", "href": self.torrent_url,
+                "height": height, "width": width, "size": size, "fps": fps,
+            }),
+            json!({
+                "type": "Link", "mediaType": "application/x-bittorrent;x-scheme-handler/magnet",
+                "href": self.magnet_uri, "height": height, "width": width, "size": size, "fps": fps,
+            }),
+        ]
+    }
+}
+
 /// PeerTube's `VideoCommentPolicy` (its ids 1, 2, 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommentsPolicy {
@@ -95,6 +154,8 @@ pub struct VideoObject {
     pub account: String,
     pub channel: String,
     pub files: Vec<VideoFileLinks>,
+    /// The HLS playlist, when the files are fragmented MP4s.
+    pub hls: Option<HlsPlaylistLinks>,
     /// JPEG thumbnail URL with its size.
     pub thumbnail: Option<(String, u32, u32)>,
     pub tracker_http: Option<String>,
@@ -109,20 +170,10 @@ impl VideoObject {
         let id = &self.id;
         let mut urls = vec![json!({ "type": "Link", "mediaType": "text/html", "href": id })];
         for f in &self.files {
-            // PeerTube keeps only links whose fps is an integer (its isRemoteVideoUrlValid).
-            let fps = f.fps.round() as i64;
-            urls.push(json!({
-                "type": "Link", "mediaType": f.media_type, "href": f.url,
-                "height": f.height, "width": f.width, "size": f.size, "fps": fps,
-            }));
-            urls.push(json!({
-                "type": "Link", "mediaType": "application/x-bittorrent", "href": f.torrent_url,
-                "height": f.height, "width": f.width, "size": f.size, "fps": fps,
-            }));
-            urls.push(json!({
-                "type": "Link", "mediaType": "application/x-bittorrent;x-scheme-handler/magnet",
-                "href": f.magnet_uri, "height": f.height, "width": f.width, "size": f.size, "fps": fps,
-            }));
+            urls.extend(f.links());
+        }
+        if let Some(hls) = &self.hls {
+            urls.push(hls.to_link());
         }
         if let Some(t) = &self.tracker_http {
             urls.push(json!({ "type": "Link", "name": "tracker-http", "rel": ["tracker", "http"], "href": t }));
@@ -210,6 +261,8 @@ pub struct RemoteVideo {
     /// The `Group` (channel), when given.
     pub channel: Option<String>,
     pub files: Vec<VideoFileLinks>,
+    /// Its HLS playlist, when it has one.
+    pub hls: Option<HlsPlaylistLinks>,
     pub thumbnail: Option<String>,
     pub trackers: Vec<String>,
     /// Addressed to the public (listed), rather than unlisted.
@@ -274,6 +327,7 @@ impl RemoteVideo {
             _ => Vec::new(),
         };
         let files = file_links(&links);
+        let hls = links.iter().find_map(|l| hls_link(l));
         let trackers = links
             .iter()
             .filter(|l| l.get("rel").and_then(Value::as_array).is_some_and(|r| r.iter().any(|x| x == "tracker")))
@@ -305,11 +359,43 @@ impl RemoteVideo {
             account: account.to_string(),
             channel: channel.map(str::to_string),
             files,
+            hls,
             thumbnail: first(doc, "icon").and_then(|i| str_field(i, "url")).map(str::to_string),
             trackers,
             public: is_public(&to) || (!is_public(&cc) && to.is_empty()),
         })
     }
+}
+
+/// An HLS playlist link (PeerTube keeps one only when its `tag` is an array), with its
+/// segment hashes, info hashes and fragmented files.
+fn hls_link(link: &Value) -> Option<HlsPlaylistLinks> {
+    if str_field(link, "mediaType") != Some("application/x-mpegURL") {
+        return None;
+    }
+    let playlist_url = str_field(link, "href")?.to_string();
+    let Some(Value::Array(tag)) = link.get("tag") else { return None };
+    let tag: Vec<&Value> = tag.iter().collect();
+    let segments_sha256_url = tag
+        .iter()
+        .find(|t| str_field(t, "name") == Some("sha256") && str_field(t, "mediaType") == Some("application/json"))
+        .and_then(|t| str_field(t, "href"))
+        .unwrap_or_default()
+        .to_string();
+    let info_hashes =
+        tag.iter().filter(|t| type_of(t) == Some("Infohash")).filter_map(|t| str_field(t, "name")).map(str::to_string);
+    let has_audio = tag
+        .iter()
+        .filter_map(|t| t.get("attachment").and_then(Value::as_array))
+        .flatten()
+        .any(|a| str_field(a, "name") == Some("ffprobe_codec_type") && str_field(a, "value") == Some("audio"));
+    Some(HlsPlaylistLinks {
+        playlist_url,
+        segments_sha256_url,
+        info_hashes: info_hashes.collect(),
+        files: file_links(&tag),
+        has_audio,
+    })
 }
 
 /// The playable files among a video's links, each with its torrent and magnet (matched
@@ -380,6 +466,23 @@ mod tests {
                 size: 1000,
                 fps: 25.0,
             }],
+            hls: Some(HlsPlaylistLinks {
+                playlist_url: "https://b.example/static/streaming-playlists/hls/0a6d/0a6d-master.m3u8".into(),
+                segments_sha256_url: "https://b.example/static/streaming-playlists/hls/0a6d/0a6d-segments-sha256.json"
+                    .into(),
+                info_hashes: vec!["65".repeat(20)],
+                files: vec![VideoFileLinks {
+                    media_type: "video/mp4".into(),
+                    url: "https://b.example/static/streaming-playlists/hls/0a6d/0a6d-240-fragmented.mp4".into(),
+                    torrent_url: "https://b.example/lazy-static/torrents/0a6d-240.torrent".into(),
+                    magnet_uri: "magnet:?xt=urn:btih:00".into(),
+                    width: 426,
+                    height: 240,
+                    size: 1000,
+                    fps: 25.0,
+                }],
+                has_audio: true,
+            }),
             thumbnail: Some(("https://b.example/lazy-static/thumbnails/0a6d.jpg".into(), 280, 157)),
             tracker_http: Some("https://b.example/tracker/announce".into()),
             tracker_websocket: Some("wss://b.example/tracker/socket".into()),
@@ -403,6 +506,14 @@ mod tests {
         assert_eq!(parsed.files[0].torrent_url, "https://b.example/lazy-static/torrents/0a6d-240.torrent");
         assert_eq!(parsed.trackers.len(), 2);
         assert!(parsed.public);
+        // The HLS link in PeerTube's shape, read back.
+        let hls = &doc["url"][4];
+        assert_eq!(hls["mediaType"], "application/x-mpegURL");
+        assert_eq!(hls["tag"][0], json!({ "type": "Infohash", "name": "65".repeat(20) }));
+        assert_eq!(hls["tag"][1]["name"], "sha256");
+        assert_eq!(hls["tag"][2]["attachment"][2]["value"], "fragmented");
+        assert_eq!(hls["tag"][3]["mediaType"], "application/x-bittorrent");
+        assert_eq!(parsed.hls, sample().hls);
     }
 
     #[test]
