@@ -485,6 +485,7 @@ fn peertube_video(f: &Fixture, approval: bool) -> VideoRecord {
         thumbnail_url: None,
         trackers: vec![],
         replies_need_approval: approval,
+        hls: None,
     };
     repo::update(&f.store, video.id, |v| v.remote = Some(origin.clone())).expect("update").expect("video")
 }

@@ -27,6 +27,9 @@ pub const THUMBNAIL_ROUTE: &str = "/lazy-static/thumbnails/{filename}";
 pub const PREVIEW_ROUTE: &str = "/lazy-static/previews/{filename}";
 /// Route of every HLS file of a video.
 pub const HLS_ROUTE: &str = "/static/streaming-playlists/hls/{uuid}/{filename}";
+/// Route of an HLS fragmented MP4 as a download (`{uuid}-{res}-fragmented.mp4`, the
+/// `fileDownloadUrl` PeerTube derives for HLS files).
+pub const HLS_DOWNLOAD_ROUTE: &str = "/download/streaming-playlists/hls/videos/{filename}";
 
 /// Media URLs under one base: a public URL (`https://v.example`, trailing `/` ignored) for
 /// absolute URLs, or [`MediaUrls::relative`] for root-relative paths in pages.
@@ -78,6 +81,11 @@ impl<'a> MediaUrls<'a> {
     /// `{base}/static/redundancy/{filename}`: where a mirror serves its copy.
     pub fn redundancy_copy(&self, filename: &str) -> String {
         format!("{}/static/redundancy/{filename}", self.base)
+    }
+
+    /// `{base}/download/streaming-playlists/hls/videos/{uuid}-{res}-fragmented.mp4`.
+    pub fn hls_download(&self, uuid: &str, resolution: u32) -> String {
+        format!("{}/download/streaming-playlists/hls/videos/{}", self.base, HlsFile::Fragmented(resolution).name(uuid))
     }
 
     /// `{base}/static/streaming-playlists/hls/{uuid}/{name}` for any [`HlsFile`].

@@ -4,9 +4,11 @@
 //! 4 s apart; all play past 3 s, every segment checks against `segments-sha256.json`, and the
 //! second and third get segment bytes from the viewers before them, whose swarms they find
 //! through Shoal's own tracker in its hosted-only mode. A node whose `ui.player` is `hls`
-//! plays HLS without being asked.
+//! plays HLS without being asked. A followed instance's video keeps its playlist on the
+//! follower, whose watch page plays it with the HLS player (from the origin's files).
 
 use shoal_tests::browser::{publish_noisy_video, watch, Viewer};
+use shoal_tests::federation::{federating, follow_instance, host_of, wait_follow_accepted, wait_for};
 use shoal_tests::netns::NetNs;
 use shoal_tests::{NodeBuilder, Result};
 use std::time::Duration;
@@ -64,6 +66,34 @@ fn the_configured_default_player_is_hls() -> Result<()> {
         for i in 0..2 {
             assert!(report.playhead_advance(i) >= 3.0, "viewer {i} plays\n{context}");
         }
+        Ok(())
+    })
+}
+
+#[test]
+fn a_followed_instances_hls_video_plays_on_the_followers_watch_page() -> Result<()> {
+    let netns = NetNs::create()?;
+    netns.run(|| {
+        let origin = federating().ladder_with_bitrates(&[(240, 300)]).command_prefix(netns.exec_prefix()).start()?;
+        let follower = federating().command_prefix(netns.exec_prefix()).start()?;
+        follow_instance(&follower.admin()?, &host_of(&origin))?;
+        wait_follow_accepted(&follower, &origin)?;
+        let video = publish_noisy_video(&origin, "followed over HLS", 12.0, 5)?;
+        let master = origin.admin()?.video(&video.uuid)?["streamingPlaylists"][0]["playlistUrl"].clone();
+        let on_follower = follower.anonymous()?;
+        wait_for(Duration::from_secs(60), "the follower lists the origin's playlist", |last| {
+            let listed = on_follower.video(&video.uuid).map(|v| v["streamingPlaylists"][0]["playlistUrl"].clone());
+            *last = format!("{listed:?} (origin's: {master})");
+            Ok(listed.ok().filter(|url| *url == master && url.is_string()).map(|_| ()))
+        })?;
+        let page = follower.url(&format!("/w/{}?player=hls", video.short_uuid));
+        let report = watch(&netns, &[Viewer::new(&page, Duration::ZERO)], Duration::from_secs(8), &follower.scratch())?;
+        let context = report.describe();
+        assert_eq!(report.last[0]["player"], "hls", "the HLS player\n{context}");
+        assert_eq!(report.last[0]["mode"], "p2p", "plays the origin's playlist\n{context}");
+        assert!(report.playhead_advance(0) >= 3.0, "the playhead moves\n{context}");
+        assert!(report.number(0, "fromServer") > 0.0, "segments came from the origin\n{context}");
+        assert_eq!(report.number(0, "segmentsRejected"), 0.0, "{context}");
         Ok(())
     })
 }

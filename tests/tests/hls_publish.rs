@@ -49,7 +49,9 @@ fn published_videos_play_as_hls_whose_segments_match_their_hashes() -> Result<()
         ensure!(str_of(h, "playlistUrl")? == format!("{base}{}-{res}.m3u8", upload.uuid), "{h}");
         let served = admin.http().get(str_of(h, "fileUrl")?).send()?.bytes()?;
         let web_seed = admin.http().get(str_of(w, "fileUrl")?).send()?.bytes()?;
+        let download = admin.http().get(str_of(h, "fileDownloadUrl")?).send()?.bytes()?;
         ensure!(served.len() as u64 == h["size"].as_u64().unwrap_or(0) && served == web_seed, "one file, two URLs");
+        ensure!(download == served, "the download is the same file");
     }
 
     // ffprobe, over HTTP, through the master playlist: every variant has AV1 and Opus.

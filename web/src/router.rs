@@ -90,7 +90,8 @@ pub fn router(shoal: Shoal) -> Router {
         .route(layout::TORRENT_DOWNLOAD_ROUTE, get(static_files::torrent).options(static_files::options))
         .route(layout::THUMBNAIL_ROUTE, get(static_files::image).options(static_files::options))
         .route(layout::PREVIEW_ROUTE, get(static_files::image).options(static_files::options))
-        .route(layout::HLS_ROUTE, get(hls::file).options(static_files::options));
+        .route(layout::HLS_ROUTE, get(hls::file).options(static_files::options))
+        .route(layout::HLS_DOWNLOAD_ROUTE, get(hls::download).options(static_files::options));
 
     // The tracker: BitTorrent clients ignore CORS and WebSockets do not use it.
     let tracker = if state.shoal.config().tracker.enabled {

@@ -7,10 +7,10 @@ use super::{ApServiceError, Ctx};
 use crate::clock::now_rfc3339;
 use crate::store::{counter, keys, tree};
 use crate::videos::record::{
-    Privacy, RemoteActorRef, RemoteFile, RemoteOrigin, SourceInfo, VideoKey, VideoRecord, VideoState,
+    Privacy, RemoteActorRef, RemoteFile, RemoteHls, RemoteOrigin, SourceInfo, VideoKey, VideoRecord, VideoState,
 };
 use crate::videos::repo;
-use shoal_protocol::activitypub::video::{CommentsPolicy, RemoteVideo};
+use shoal_protocol::activitypub::video::{CommentsPolicy, RemoteVideo, VideoFileLinks};
 use shoal_protocol::magnet::MagnetLink;
 use uuid::Uuid;
 
@@ -40,9 +40,9 @@ fn actor_ref(url: &str, host: &str, display: Option<&super::remote_actors::Remot
     }
 }
 
-fn origin_of(video: &RemoteVideo, account: RemoteActorRef, channel: Option<RemoteActorRef>) -> RemoteOrigin {
-    let mut files: Vec<RemoteFile> = video
-        .files
+/// A remote video's files as stored, lowest resolution first.
+fn remote_files(files: &[VideoFileLinks]) -> Vec<RemoteFile> {
+    let mut files: Vec<RemoteFile> = files
         .iter()
         .map(|f| RemoteFile {
             resolution: if f.width > 0 && f.height > 0 { f.width.min(f.height) } else { f.height },
@@ -57,6 +57,16 @@ fn origin_of(video: &RemoteVideo, account: RemoteActorRef, channel: Option<Remot
         })
         .collect();
     files.sort_by_key(|f| f.resolution);
+    files
+}
+
+fn origin_of(video: &RemoteVideo, account: RemoteActorRef, channel: Option<RemoteActorRef>) -> RemoteOrigin {
+    let files = remote_files(&video.files);
+    let hls = video.hls.as_ref().filter(|h| !h.files.is_empty()).map(|h| RemoteHls {
+        playlist_url: h.playlist_url.clone(),
+        segments_sha256_url: h.segments_sha256_url.clone(),
+        files: remote_files(&h.files),
+    });
     RemoteOrigin {
         url: video.id.clone(),
         host: video.host.clone(),
@@ -66,6 +76,7 @@ fn origin_of(video: &RemoteVideo, account: RemoteActorRef, channel: Option<Remot
         thumbnail_url: video.thumbnail.clone(),
         trackers: video.trackers.clone(),
         replies_need_approval: video.comments_policy == CommentsPolicy::RequiresApproval,
+        hls,
     }
 }
 

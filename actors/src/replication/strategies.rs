@@ -540,6 +540,7 @@ mod tests {
             thumbnail_url: None,
             trackers: vec![],
             replies_need_approval: false,
+            hls: None,
         });
         repo::insert_with_jobs(store, &v, &[]).unwrap();
         v

@@ -244,6 +244,19 @@ pub struct RemoteOrigin {
     /// policy 3): comments made here start held for review.
     #[serde(default)]
     pub replies_need_approval: bool,
+    /// Its HLS playlist at the origin, when the origin publishes one.
+    #[serde(default)]
+    pub hls: Option<RemoteHls>,
+}
+
+/// A remote video's HLS playlist, as its `Video` object links it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteHls {
+    pub playlist_url: String,
+    /// Empty when the origin gives none (segments are then not checked).
+    pub segments_sha256_url: String,
+    /// The fragmented MP4s (`url`), lowest resolution first.
+    pub files: Vec<RemoteFile>,
 }
 
 /// How a client names a video: numeric id, uuid or shortUUID.

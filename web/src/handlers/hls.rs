@@ -75,6 +75,22 @@ pub async fn file(
     document(file.content_type(), body)
 }
 
+/// `GET|HEAD /download/streaming-playlists/hls/videos/{uuid}-{res}-fragmented.mp4`: the
+/// fragmented MP4 as a download, under the same rules.
+pub async fn download(
+    State(state): State<AppState>,
+    viewer: MaybeUser,
+    Path(name): Path<String>,
+    request: Request,
+) -> Response {
+    // A uuid is 36 characters; the rest must name a fragmented file of that video.
+    let Some(uuid) = name.get(..36).filter(|_| name.ends_with("-fragmented.mp4")) else {
+        return ApiError::not_found("No such HLS file").into_response();
+    };
+    let uuid = uuid.to_owned();
+    file(State(state), viewer, Path((uuid, name)), request).await
+}
+
 /// The video of a path's `{uuid}`: 404 when it is no uuid or no video.
 fn find(state: &AppState, uuid: &str) -> Result<VideoRecord, ApiError> {
     let uuid = Uuid::parse_str(uuid).map_err(|_| ApiError::not_found("Video not found"))?;

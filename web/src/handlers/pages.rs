@@ -210,9 +210,20 @@ struct HlsData {
 }
 
 impl HlsData {
-    /// The stream of a local video whose files are fragmented MP4s.
+    /// The stream of a local video whose files are fragmented MP4s, or the origin's playlist
+    /// of a remote video (its swarms are on the origin's trackers).
     fn of(public_url: &str, video: &VideoRecord) -> Option<HlsData> {
-        if video.remote.is_some() || video.files.iter().all(|f| f.hls.is_none()) {
+        if let Some(remote) = &video.remote {
+            let hls = remote.hls.as_ref()?;
+            return Some(HlsData {
+                playlist_url: hls.playlist_url.clone(),
+                segments_sha256_url: hls.segments_sha256_url.clone(),
+                trackers: remote.trackers.iter().filter(|t| t.starts_with("ws")).cloned().collect(),
+                hls_js: super::ui::HLS_JS_PATH,
+                p2p_hls_js: super::ui::P2P_HLSJS_PATH,
+            });
+        }
+        if video.files.iter().all(|f| f.hls.is_none()) {
             return None;
         }
         let media = MediaUrls::new(public_url);

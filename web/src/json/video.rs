@@ -8,7 +8,9 @@
 use serde::Serialize;
 use shoal_actors::accounts::{ChannelRecord, UserRecord};
 use shoal_actors::remote_torrents::remote_torrent_filename;
-use shoal_actors::videos::record::{RemoteFile, TranscodeProgress, VideoFileRecord, VideoRecord, VideoState};
+use shoal_actors::videos::record::{
+    RemoteFile, RemoteHls, TranscodeProgress, VideoFileRecord, VideoRecord, VideoState,
+};
 use shoal_protocol::media_layout::{HlsFile, MediaUrls};
 use uuid::Uuid;
 
@@ -136,7 +138,10 @@ const HLS_PLAYLIST_TYPE: u8 = 1;
 /// The HLS playlist of a local video whose files are fragmented MP4s (highest resolution
 /// first, as PeerTube lists them); none for older files or remote videos.
 fn streaming_playlists(public_url: &str, v: &VideoRecord) -> Vec<StreamingPlaylistJson> {
-    if v.remote.is_some() || v.files.iter().all(|f| f.hls.is_none()) {
+    if let Some(remote) = &v.remote {
+        return remote.hls.iter().map(|hls| remote_playlist(public_url, v, hls)).collect();
+    }
+    if v.files.iter().all(|f| f.hls.is_none()) {
         return Vec::new();
     }
     let media = MediaUrls::new(public_url);
@@ -148,6 +153,7 @@ fn streaming_playlists(public_url: &str, v: &VideoRecord) -> Vec<StreamingPlayli
         .filter(|f| f.hls.is_some())
         .map(|f| VideoFileJson {
             file_url: media.hls(&uuid, HlsFile::Fragmented(f.resolution)),
+            file_download_url: media.hls_download(&uuid, f.resolution),
             playlist_url: Some(media.hls(&uuid, HlsFile::Playlist(f.resolution))),
             ..file_json(public_url, v, f)
         })
@@ -385,6 +391,28 @@ fn remote_file_json(public_url: &str, v: &VideoRecord, f: &RemoteFile) -> VideoF
         info_hash: f.info_hash.clone(),
         redundancies: Vec::new(),
         playlist_url: None,
+    }
+}
+
+/// The origin's playlist of a remote video; each file's resolution playlist is named as
+/// PeerTube names it (the fragmented MP4's URL without `-fragmented.mp4`, plus `.m3u8`).
+fn remote_playlist(public_url: &str, v: &VideoRecord, hls: &RemoteHls) -> StreamingPlaylistJson {
+    let files = hls
+        .files
+        .iter()
+        .rev()
+        .map(|f| VideoFileJson {
+            playlist_url: f.url.strip_suffix("-fragmented.mp4").map(|stem| format!("{stem}.m3u8")),
+            ..remote_file_json(public_url, v, f)
+        })
+        .collect();
+    StreamingPlaylistJson {
+        id: v.id,
+        kind: HLS_PLAYLIST_TYPE,
+        playlist_url: hls.playlist_url.clone(),
+        segments_sha256_url: hls.segments_sha256_url.clone(),
+        redundancies: Vec::new(),
+        files,
     }
 }
 
