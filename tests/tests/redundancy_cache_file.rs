@@ -173,10 +173,18 @@ fn cache_files_from_a_followed_mirror_are_listed_and_undone() -> Result<()> {
     let html = page.text()?;
     ensure!(html.contains(&format!("\"mirrors\":[\"{href}\"]")), "the watch page's player data names the mirror");
 
-    // PeerTube 8's own form (an HLS playlist): valid, but Shoal serves no playlists.
-    send_ok(&fake, json!({ "kind": "cache_file", "form": "hls", "video": file.video_url, "expires": iso_in(86_400) }))?;
-    wait_count(&node, "create", "ignored_playlist", 1.0)?;
-    assert_eq!(redundancies(&node, &file.uuid)?, vec![href.clone()]);
+    // PeerTube 8's own form (an HLS playlist, `href` its base URL): the mirror holds the
+    // video's fragmented MP4s, which are its files, under their names; Undo withdraws it.
+    let hls = |action: &str| json!({ "kind": "cache_file", "action": action, "form": "hls", "video": file.video_url, "expires": iso_in(86_400) });
+    send_ok(&fake, hls("create"))?;
+    let hls_copy =
+        format!("{}/static/redundancy/hls/{}/{}-{}-fragmented.mp4", fake.base, file.uuid, file.uuid, file.resolution);
+    wait_redundancies(&node, &file.uuid, &[href.clone(), hls_copy.clone()], "the playlist mirror listed")?;
+    let served = torrent_info(&node, &file.torrent_url)?;
+    assert_eq!(served["web_seeds"], json!([file.file_url, href, hls_copy]), "the HLS mirror is a web seed too");
+    send_ok(&fake, hls("undo"))?;
+    wait_redundancies(&node, &file.uuid, std::slice::from_ref(&href), "the playlist mirror withdrawn")?;
+    assert_eq!(cache_file_count(&node, "undo", "accepted")?, 1.0);
 
     // A CacheFile whose copy is on another host than its sender is refused (4xx).
     let mut foreign = cache_file_cmd(&file, "create", None);
@@ -197,7 +205,7 @@ fn cache_files_from_a_followed_mirror_are_listed_and_undone() -> Result<()> {
     send_ok(&fake, cache_file_cmd(&file, "undo", None))?;
     wait_redundancies(&node, &file.uuid, &[], "the undone mirror gone")?;
     assert_eq!(torrent_info(&node, &file.torrent_url)?["web_seeds"], json!([file.file_url]));
-    assert_eq!(cache_file_count(&node, "undo", "accepted")?, 1.0);
+    assert_eq!(cache_file_count(&node, "undo", "accepted")?, 2.0);
     Ok(())
 }
 

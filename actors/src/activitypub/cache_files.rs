@@ -13,8 +13,10 @@
 //! [`crate::replication::origin_mirrors`]; `Undo` removes it. A refusal changes nothing
 //! and is answered 202 as PeerTube answers (it takes the activity and drops it); every
 //! outcome is counted in `shoal_activitypub_cache_files_total{activity, outcome}`.
-//! PeerTube 8 stores only HLS CacheFiles; Shoal mirrors and lists web-video files, so it
-//! takes web-video ones and ignores HLS ones (it serves no playlists). An accepted
+//! Shoal takes both forms: a web-video file's, and PeerTube 8's only one, a whole HLS
+//! playlist (`href` its base URL), recorded as one mirror per fragmented MP4 of the video at
+//! `{href}/{file name}` (record ids `{id}#{res}`; Shoal's fragmented MP4s are its web-video
+//! files, so such a mirror is also a web seed of the file's torrent). An accepted
 //! CacheFile is not forwarded to the origin's followers (PeerTube forwards it, signed with
 //! JSON-LD signatures, which Shoal does not make).
 
@@ -33,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use shoal_protocol::activitypub::cache_file::{self, CacheFile, CachedCopy};
 use shoal_protocol::activitypub::video::RemoteVideo;
 use shoal_protocol::activitypub::{Activity, ActivityKind, ObjectRef};
+use shoal_protocol::media_layout::HlsFile;
 use uuid::Uuid;
 
 /// A copy this node holds, as announcing it needs (helper B's `CopyRecord` plus the
@@ -167,42 +170,94 @@ pub(super) async fn receive(ctx: &Ctx, actor: &RemoteActorRecord, activity: &Act
         tracing::info!(cache_file = %cache_file.id, video = %cache_file.object, "CacheFile of an unknown video: ignored");
         return Ok(());
     };
-    let CachedCopy::VideoFile { height, fps, size, href, .. } = &cache_file.url else {
-        count("ignored_playlist");
-        tracing::info!(cache_file = %cache_file.id, "CacheFile of an HLS playlist: ignored (Shoal serves no playlists)");
-        return Ok(());
-    };
-    let Some(info_hash) = matching_file(&video, *height, *fps, *size) else {
-        count("unknown_file");
-        tracing::info!(cache_file = %cache_file.id, height, "CacheFile of a file the video does not have: ignored");
-        return Ok(());
+    // What the copy holds: one file, or (PeerTube 8's only form) the whole HLS playlist,
+    // whose fragmented MP4s are this video's files under the mirror's base URL.
+    let copies: Vec<([u8; 20], String, String)> = match &cache_file.url {
+        CachedCopy::VideoFile { height, fps, size, href, .. } => match matching_file(&video, *height, *fps, *size) {
+            Some(info_hash) => vec![(info_hash, cache_file.id.clone(), href.clone())],
+            None => {
+                count("unknown_file");
+                tracing::info!(cache_file = %cache_file.id, height, "CacheFile of a file the video does not have: ignored");
+                return Ok(());
+            }
+        },
+        CachedCopy::Playlist { href } => {
+            let base = href.trim_end_matches('/');
+            let files = fragmented_files(&video);
+            if files.is_empty() {
+                count("ignored_playlist");
+                tracing::info!(cache_file = %cache_file.id, "CacheFile of an HLS playlist the video does not have: ignored");
+                return Ok(());
+            }
+            files
+                .into_iter()
+                .map(|(info_hash, resolution, name)| {
+                    (info_hash, origin_mirrors::playlist_file_id(&cache_file.id, resolution), format!("{base}/{name}"))
+                })
+                .collect()
+        }
     };
     let now = unix_secs();
-    let record = MirrorRecord {
-        info_hash,
-        video_url: cache_file.object.clone(),
-        cache_file_id: cache_file.id.clone(),
-        file_url: href.clone(),
-        mirror_actor: actor.id.clone(),
-        mirror_host: actor.host.clone(),
-        expires_at: cache_file.expires_at,
-        created_at: now,
-        updated_at: now,
-    };
-    match origin_mirrors::upsert(&ctx.store, record) {
-        Ok(done) => {
-            ctx.store.flush().await?;
-            count("accepted");
-            tracing::info!(cache_file = %cache_file.id, video = %cache_file.object, mirror = %href,
-                expires = cache_file.expires.as_deref().unwrap_or("never"),
-                updated = done == Upserted::Updated, "mirror of a file recorded");
-            Ok(())
+    let mut outcome = Upserted::Created;
+    for (info_hash, cache_file_id, file_url) in copies {
+        let record = MirrorRecord {
+            info_hash,
+            video_url: cache_file.object.clone(),
+            cache_file_id,
+            file_url,
+            mirror_actor: actor.id.clone(),
+            mirror_host: actor.host.clone(),
+            expires_at: cache_file.expires_at,
+            created_at: now,
+            updated_at: now,
+        };
+        match origin_mirrors::upsert(&ctx.store, record) {
+            Ok(done) => outcome = done,
+            Err(err) => return mirrors_error(&count, err),
         }
-        Err(MirrorsError::NotOwner { id, owner, .. }) => {
+    }
+    ctx.store.flush().await?;
+    count("accepted");
+    tracing::info!(cache_file = %cache_file.id, video = %cache_file.object, mirror = %cache_file.url.href(),
+        expires = cache_file.expires.as_deref().unwrap_or("never"),
+        updated = outcome == Upserted::Updated, "mirror recorded");
+    Ok(())
+}
+
+/// The answer to a refused mirror record.
+fn mirrors_error(count: &impl Fn(&'static str), err: MirrorsError) -> Result<(), ApServiceError> {
+    match err {
+        MirrorsError::NotOwner { id, owner, .. } => {
             count("not_owner");
             Err(ApServiceError::Forbidden(format!("CacheFile {id} belongs to {owner}")))
         }
-        Err(MirrorsError::Store(err)) => Err(err.into()),
+        MirrorsError::Store(err) => Err(err.into()),
+    }
+}
+
+/// The video's fragmented MP4s (info hash, resolution, file name), which an HLS mirror holds
+/// under the same names.
+fn fragmented_files(video: &VideoRecord) -> Vec<([u8; 20], u32, String)> {
+    let uuid = video.uuid.to_string();
+    match &video.remote {
+        Some(remote) => remote
+            .hls
+            .iter()
+            .flat_map(|hls| &hls.files)
+            .filter_map(|f| {
+                let name = f.url.rsplit('/').next().filter(|n| !n.is_empty())?;
+                Some((origin_mirrors::parse_info_hash(&f.info_hash)?, f.resolution, name.to_owned()))
+            })
+            .collect(),
+        None => video
+            .files
+            .iter()
+            .filter(|f| f.hls.is_some())
+            .filter_map(|f| {
+                let name = HlsFile::Fragmented(f.resolution).name(&uuid);
+                Some((origin_mirrors::parse_info_hash(&f.info_hash)?, f.resolution, name))
+            })
+            .collect(),
     }
 }
 
@@ -213,8 +268,12 @@ pub(super) async fn undo(ctx: &Ctx, actor: &RemoteActorRecord, create: &Activity
         count("invalid");
         return Err(ApServiceError::Invalid("the undone CacheFile has no id".into()));
     };
-    match origin_mirrors::remove(&ctx.store, id, &actor.id) {
-        Ok(Some(_)) => {
+    let removed = match origin_mirrors::remove(&ctx.store, id, &actor.id) {
+        Ok(None) => origin_mirrors::remove_playlist(&ctx.store, id, &actor.id).map(|n| (n > 0).then_some(())),
+        other => other.map(|r| r.map(|_| ())),
+    };
+    match removed {
+        Ok(Some(())) => {
             ctx.store.flush().await?;
             count("accepted");
             tracing::info!(cache_file = %id, by = %actor.id, "mirror of a file withdrawn");

@@ -123,6 +123,30 @@ pub fn remove(store: &Store, id: &str, actor: &str) -> Result<Option<MirrorRecor
     Ok(Some(old))
 }
 
+/// The record id of one fragmented MP4 of an HLS playlist CacheFile `id` (PeerTube's
+/// `/redundancy/streaming-playlists/hls/{uuid}` covers every resolution): `{id}#{res}`.
+pub fn playlist_file_id(id: &str, resolution: u32) -> String {
+    format!("{id}#{resolution}")
+}
+
+/// Removes every file record of playlist CacheFile `id` announced by `actor`; how many.
+pub fn remove_playlist(store: &Store, id: &str, actor: &str) -> Result<usize, MirrorsError> {
+    let prefix = format!("{id}#");
+    let ids: Vec<String> = store
+        .redundancy_mirrors_by_id
+        .scan_prefix(prefix.as_bytes())
+        .keys()
+        .filter_map(|k| k.ok().and_then(|k| String::from_utf8(k.to_vec()).ok()))
+        .collect();
+    let mut removed = 0;
+    for file_id in ids {
+        if remove(store, &file_id, actor)?.is_some() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// The live (not expired at unix second `now`) mirrors of a file, oldest first.
 pub fn mirrors_of(store: &Store, info_hash: &[u8; 20], now: i64) -> Result<Vec<MirrorRecord>, StoreError> {
     let mut out = Vec::new();
