@@ -5,12 +5,19 @@
 //! second and third get segment bytes from the viewers before them, whose swarms they find
 //! through Shoal's own tracker in its hosted-only mode. A node whose `ui.player` is `hls`
 //! plays HLS without being asked. A followed instance's video keeps its playlist on the
-//! follower, whose watch page plays it with the HLS player (from the origin's files).
+//! follower, whose watch page plays it with the HLS player (from the origin's files). The
+//! player PeerTube 6 and 7 shipped (`@peertube/p2p-media-loader` 1.0.20 with hls.js 1.5, in
+//! PeerTube's configuration, on a page of its own) plays a Shoal playlist and finds a second
+//! viewer through Shoal's tracker.
 
+use percent_encoding::{percent_encode, NON_ALPHANUMERIC};
 use shoal_tests::browser::{publish_noisy_video, watch, Viewer};
 use shoal_tests::federation::{federating, follow_instance, host_of, wait_follow_accepted, wait_for};
 use shoal_tests::netns::NetNs;
+use shoal_tests::tools::tests_dir;
 use shoal_tests::{NodeBuilder, Result};
+use std::net::TcpListener;
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 /// Seconds of video: playback is still going when the third viewer starts.
@@ -96,4 +103,63 @@ fn a_followed_instances_hls_video_plays_on_the_followers_watch_page() -> Result<
         assert_eq!(report.number(0, "segmentsRejected"), 0.0, "{context}");
         Ok(())
     })
+}
+
+/// Kills the static file server when the test ends.
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn peertube_7s_player_plays_a_shoal_playlist_and_finds_a_second_viewer() -> Result<()> {
+    let netns = NetNs::create()?;
+    netns.run(|| {
+        let node =
+            NodeBuilder::new().ladder_with_bitrates(&[(240, KBPS)]).command_prefix(netns.exec_prefix()).start()?;
+        let video = publish_noisy_video(&node, "for PeerTube's player", VIDEO_SECS, NOISE)?;
+        let master = node.admin()?.video(&video.uuid)?["streamingPlaylists"][0]["playlistUrl"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow::anyhow!("no playlist"))?;
+        // The page and its libraries, from tests/ (another origin than the node's: CORS).
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let _server = Served(
+            std::process::Command::new("python3")
+                .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
+                .arg(tests_dir())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()?,
+        );
+        wait_for(Duration::from_secs(10), "the page server listens", |_| {
+            Ok(std::net::TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ()))
+        })?;
+        let tracker = node.base_url().replace("http://", "ws://") + "/tracker/socket";
+        let page = format!(
+            "http://127.0.0.1:{port}/scripts/peertube_player/index.html?playlist={}&tracker={}",
+            percent(&master),
+            percent(&tracker)
+        );
+        let viewers = [Viewer::new(&page, Duration::ZERO), Viewer::new(&page, Duration::from_secs(4))];
+        let report = watch(&netns, &viewers, Duration::from_secs(12), &node.scratch())?;
+        let context = report.describe();
+        for i in 0..2 {
+            assert_eq!(report.last[i]["mode"], "p2p", "viewer {i} loaded the playlist\n{context}");
+            assert!(report.playhead_advance(i) >= 3.0, "viewer {i} plays\n{context}");
+        }
+        assert!(report.number(1, "peers") >= 1.0, "the second viewer found the first\n{context}");
+        assert!(report.number(1, "fromPeers") > 0.0, "and got segments from it\n{context}");
+        eprintln!("{context}");
+        Ok(())
+    })
+}
+
+/// `text` for a query value.
+fn percent(text: &str) -> String {
+    percent_encode(text.as_bytes(), NON_ALPHANUMERIC).to_string()
 }
