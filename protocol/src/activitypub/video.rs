@@ -435,6 +435,20 @@ fn file_links(links: &[&Value]) -> Vec<VideoFileLinks> {
 mod tests {
     use super::*;
 
+    /// The 240p file at `url`, with its torrent and magnet.
+    fn file_240(url: &str) -> VideoFileLinks {
+        VideoFileLinks {
+            media_type: "video/mp4".into(),
+            url: url.into(),
+            torrent_url: "https://b.example/lazy-static/torrents/0a6d-240.torrent".into(),
+            magnet_uri: "magnet:?xt=urn:btih:00".into(),
+            width: 426,
+            height: 240,
+            size: 1000,
+            fps: 25.0,
+        }
+    }
+
     fn sample() -> VideoObject {
         VideoObject {
             id: "https://b.example/videos/watch/0a6d".into(),
@@ -456,31 +470,13 @@ mod tests {
             language: Some("en".into()),
             account: "https://b.example/accounts/bob".into(),
             channel: "https://b.example/video-channels/bob_channel".into(),
-            files: vec![VideoFileLinks {
-                media_type: "video/mp4".into(),
-                url: "https://b.example/static/web-videos/0a6d-240.mp4".into(),
-                torrent_url: "https://b.example/lazy-static/torrents/0a6d-240.torrent".into(),
-                magnet_uri: "magnet:?xt=urn:btih:00".into(),
-                width: 426,
-                height: 240,
-                size: 1000,
-                fps: 25.0,
-            }],
+            files: vec![file_240("https://b.example/static/web-videos/0a6d-240.mp4")],
             hls: Some(HlsPlaylistLinks {
                 playlist_url: "https://b.example/static/streaming-playlists/hls/0a6d/0a6d-master.m3u8".into(),
                 segments_sha256_url: "https://b.example/static/streaming-playlists/hls/0a6d/0a6d-segments-sha256.json"
                     .into(),
                 info_hashes: vec!["65".repeat(20)],
-                files: vec![VideoFileLinks {
-                    media_type: "video/mp4".into(),
-                    url: "https://b.example/static/streaming-playlists/hls/0a6d/0a6d-240-fragmented.mp4".into(),
-                    torrent_url: "https://b.example/lazy-static/torrents/0a6d-240.torrent".into(),
-                    magnet_uri: "magnet:?xt=urn:btih:00".into(),
-                    width: 426,
-                    height: 240,
-                    size: 1000,
-                    fps: 25.0,
-                }],
+                files: vec![file_240("https://b.example/static/streaming-playlists/hls/0a6d/0a6d-240-fragmented.mp4")],
                 has_audio: true,
             }),
             thumbnail: Some(("https://b.example/lazy-static/thumbnails/0a6d.jpg".into(), 280, 157)),
