@@ -8,12 +8,14 @@
 //! follower, whose watch page plays it with the HLS player (from the origin's files). The
 //! player PeerTube 6 and 7 shipped (`@peertube/p2p-media-loader` 1.0.20 with hls.js 1.5, in
 //! PeerTube's configuration, on a page of its own) plays a Shoal playlist and finds a second
-//! viewer through Shoal's tracker.
+//! viewer through Shoal's tracker. With a redundancy member holding a copy, the HLS player
+//! takes segments from the mirror as well as from the origin, each checked against the hashes.
 
 use percent_encoding::{percent_encode, NON_ALPHANUMERIC};
 use shoal_tests::browser::{publish_noisy_video, watch, Viewer};
 use shoal_tests::federation::{federating, follow_instance, host_of, wait_follow_accepted, wait_for};
 use shoal_tests::netns::NetNs;
+use shoal_tests::redundancy_federation::{start_federation, FederationSettings};
 use shoal_tests::tools::tests_dir;
 use shoal_tests::{NodeBuilder, Result};
 use std::net::TcpListener;
@@ -101,6 +103,36 @@ fn a_followed_instances_hls_video_plays_on_the_followers_watch_page() -> Result<
         assert!(report.playhead_advance(0) >= 3.0, "the playhead moves\n{context}");
         assert!(report.number(0, "fromServer") > 0.0, "segments came from the origin\n{context}");
         assert_eq!(report.number(0, "segmentsRejected"), 0.0, "{context}");
+        Ok(())
+    })
+}
+
+#[test]
+fn the_hls_player_takes_segments_from_a_mirror_too() -> Result<()> {
+    let netns = NetNs::create()?;
+    netns.run(|| {
+        let settings = FederationSettings { replicas: 1, replicas_max: 1, ..FederationSettings::default() };
+        let fed = start_federation(2, settings, |_| {
+            federating().ladder_with_bitrates(&[(240, 300)]).command_prefix(netns.exec_prefix())
+        })?;
+        let video = publish_noisy_video(&fed.nodes[0], "mirrored over HLS", 20.0, 5)?;
+        let copy =
+            fed.nodes[1].url(&format!("/static/redundancy/{}", video.file_url.rsplit('/').next().unwrap_or_default()));
+        let on_origin = fed.nodes[0].anonymous()?;
+        wait_for(Duration::from_secs(90), "the origin lists the member's copy", |last| {
+            let listed = on_origin.video(&video.uuid).map(|v| v["files"][0]["redundancies"].clone());
+            *last = format!("{listed:?}");
+            Ok(listed.ok().filter(|r| r.to_string().contains(&copy)).map(|_| ()))
+        })?;
+        let page = fed.nodes[0].url(&format!("/w/{}?player=hls", video.short_uuid));
+        let report =
+            watch(&netns, &[Viewer::new(&page, Duration::ZERO)], Duration::from_secs(10), &fed.nodes[0].scratch())?;
+        let mirror_bytes = fed.nodes[1].metric("shoal_web_seed_bytes_total")?;
+        let context = format!("{}\nthe mirror's web seed sent {mirror_bytes} bytes", report.describe());
+        assert!(report.playhead_advance(0) >= 3.0, "plays\n{context}");
+        assert!(report.number(0, "mirrorRequests") > 0.0, "asked the mirror\n{context}");
+        assert!(mirror_bytes > 0.0, "the mirror sent segments\n{context}");
+        assert_eq!(report.number(0, "segmentsRejected"), 0.0, "the mirror's bytes match the hashes\n{context}");
         Ok(())
     })
 }

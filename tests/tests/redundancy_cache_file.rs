@@ -182,6 +182,9 @@ fn cache_files_from_a_followed_mirror_are_listed_and_undone() -> Result<()> {
     wait_redundancies(&node, &file.uuid, &[href.clone(), hls_copy.clone()], "the playlist mirror listed")?;
     let served = torrent_info(&node, &file.torrent_url)?;
     assert_eq!(served["web_seeds"], json!([file.file_url, href, hls_copy]), "the HLS mirror is a web seed too");
+    let listed = node.anonymous()?.video(&file.uuid)?["streamingPlaylists"][0]["redundancies"].clone();
+    let folder = format!("{}/static/redundancy/hls/{}", fake.base, file.uuid);
+    assert_eq!(listed, json!([{ "baseUrl": folder }]), "the playlist's mirror, as PeerTube lists it");
     send_ok(&fake, hls("undo"))?;
     wait_redundancies(&node, &file.uuid, std::slice::from_ref(&href), "the playlist mirror withdrawn")?;
     assert_eq!(cache_file_count(&node, "undo", "accepted")?, 1.0);

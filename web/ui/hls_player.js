@@ -10,6 +10,9 @@
 // Without MediaSource or the libraries, or on a fatal hls.js error, the player falls back
 // to plain HTTP playback of the fragmented MP4, which browsers play progressively.
 //
+// Segments the server must send come from the origin and, in turn, from the mirrors that hold
+// the same file (redundancy members' copies, PeerTube's HLS mirrors); the hashes check them.
+//
 // Live counters are on `window.shoalStats`, as with the webtorrent player.
 
 import { play, startPanel } from './panel.js'
@@ -29,6 +32,7 @@ const stats = window.shoalStats = {
   fromServer: 0, // segment bytes received over HTTP
   uploaded: 0, // bytes sent to peers
   segmentsRejected: 0, // segments whose SHA-256 did not match
+  mirrorRequests: 0, // segment requests sent to a mirror rather than the origin
   firstFrameMs: null, // since navigation start
   timeline: {},
   currentTime: 0,
@@ -49,6 +53,7 @@ async function start () {
   // Without a hash list (an origin that gives none), segments are taken unchecked.
   const hashes = data.hls.segmentsSha256Url ? segmentHashes() : null
   const validate = hashes ? (url, byteRange, bytes) => checkSegment(hashes, url, byteRange, bytes) : undefined
+  const mirrors = segmentMirrors()
   const HlsWithP2P = HlsJsP2PEngine.injectMixin(Hls)
   const peers = new Set()
   const hls = new HlsWithP2P({
@@ -59,7 +64,8 @@ async function start () {
         swarmId: data.hls.playlistUrl,
         isP2PDisabled: params.get('p2p') === '0',
         validateP2PSegment: validate,
-        validateHTTPSegment: validate
+        validateHTTPSegment: validate,
+        httpRequestSetup: mirrors ? (url, byteRange, signal, range) => segmentRequest(mirrors, url, signal, range) : undefined
       },
       onHlsJsCreated (created) {
         const engine = created.p2pEngine
@@ -88,6 +94,28 @@ async function start () {
   hls.loadSource(data.hls.playlistUrl)
   hls.attachMedia(video)
   play(video)
+}
+
+/** The mirrors holding each fragmented MP4 (the same bytes), by file name; null when none. */
+function segmentMirrors () {
+  const byName = {}
+  for (const f of data.files) {
+    if (f.hlsName && f.mirrors && f.mirrors.length) byName[f.hlsName] = f.mirrors
+  }
+  return Object.keys(byName).length ? byName : null
+}
+
+let nextSource = 0
+/**
+ * The HTTP request for a segment: the origin's URL and the file's mirrors in turn (a failed
+ * request is retried by p2p-media-loader, so it goes to the next one), the same byte range.
+ */
+function segmentRequest (mirrors, url, signal, range) {
+  const sources = [url, ...(mirrors[new URL(url, location.href).pathname.split('/').pop()] || [])]
+  const chosen = sources[nextSource++ % sources.length]
+  if (chosen !== url) stats.mirrorRequests += 1
+  const headers = range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}
+  return Promise.resolve(new Request(chosen, { headers, signal }))
 }
 
 /** `segments-sha256.json`, fetched once: `{ file: { "start-end": sha256hex } }`. */

@@ -276,7 +276,7 @@ pub(super) async fn undo(ctx: &Ctx, actor: &RemoteActorRecord, create: &Activity
         Ok(Some(())) => {
             ctx.store.flush().await?;
             count("accepted");
-            tracing::info!(cache_file = %id, by = %actor.id, "mirror of a file withdrawn");
+            tracing::info!(cache_file = %id, by = %actor.id, "mirror withdrawn");
             Ok(())
         }
         Ok(None) => {

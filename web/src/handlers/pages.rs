@@ -250,6 +250,10 @@ struct PlayerFile {
     /// Mirrors other instances announced of this file (ActivityPub `CacheFile`s): extra
     /// web seeds, and where HTTP playback goes when the first URL fails.
     mirrors: Vec<String>,
+    /// The name of the HLS fragmented MP4 that is this same file (same info hash), when there
+    /// is one: the HLS player then also fetches its segments from the mirrors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hls_name: Option<String>,
 }
 
 impl PlayerData {
@@ -270,6 +274,14 @@ impl PlayerData {
                         magnet_uri: f.magnet_uri.clone(),
                         info_hash: f.info_hash.clone(),
                         mirrors: Vec::new(),
+                        // A Shoal origin's HLS files are its web-video files; PeerTube's are not.
+                        hls_name: remote
+                            .hls
+                            .iter()
+                            .flat_map(|h| &h.files)
+                            .find(|h| !f.info_hash.is_empty() && h.info_hash == f.info_hash)
+                            .and_then(|h| h.url.rsplit('/').next())
+                            .map(str::to_owned),
                     })
                     .collect(),
                 remote.trackers.iter().filter(|t| t.starts_with("ws")).cloned().collect(),
@@ -287,6 +299,10 @@ impl PlayerData {
                         magnet_uri: f.magnet_uri.clone(),
                         info_hash: f.info_hash.clone(),
                         mirrors: Vec::new(),
+                        hls_name: f
+                            .hls
+                            .as_ref()
+                            .map(|_| HlsFile::Fragmented(f.resolution).name(&video.uuid.to_string())),
                     })
                     .collect(),
                 vec![ws_tracker_url(public_url)],

@@ -126,8 +126,9 @@ pub struct StreamingPlaylistJson {
     pub kind: u8,
     pub playlist_url: String,
     pub segments_sha256_url: String,
-    /// Mirrors of the whole playlist folder (`{baseUrl}/{file name}`); none yet: Shoal's
-    /// mirrors copy files, listed under each file.
+    /// Mirrors of the playlist's folder (`{baseUrl}/{file name}` holds each fragmented MP4):
+    /// PeerTube's HLS mirrors. Shoal's redundancy members copy single files under other names
+    /// and are listed under each file only.
     pub redundancies: Vec<RedundancyJson>,
     pub files: Vec<VideoFileJson>,
 }
@@ -339,6 +340,21 @@ impl VideoDetailsJson {
         for file in self.files.iter_mut().chain(playlist_files).filter(|f| !f.info_hash.is_empty()) {
             file.redundancies =
                 mirrors(&file.info_hash).into_iter().map(|base_url| RedundancyJson { base_url }).collect();
+        }
+        // A mirror holding a fragmented MP4 under its own name is a mirror of the playlist's
+        // folder too (PeerTube's `{baseUrl}/{file name}`): listed once at the playlist level.
+        for playlist in &mut self.streaming_playlists {
+            let mut bases: Vec<String> = Vec::new();
+            for file in &playlist.files {
+                let Some(name) = file.file_url.rsplit('/').next() else { continue };
+                for mirror in &file.redundancies {
+                    let base = mirror.base_url.strip_suffix(name).and_then(|b| b.strip_suffix('/'));
+                    if let Some(base) = base.filter(|b| !bases.iter().any(|x| x == b)) {
+                        bases.push(base.to_owned());
+                    }
+                }
+            }
+            playlist.redundancies = bases.into_iter().map(|base_url| RedundancyJson { base_url }).collect();
         }
         self
     }
