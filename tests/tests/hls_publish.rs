@@ -28,6 +28,11 @@ fn published_videos_play_as_hls_whose_segments_match_their_hashes() -> Result<()
     let upload = admin.upload(&source, "hls")?;
     let video = admin.wait_published(&upload.uuid, 2, PUBLISH_TIMEOUT)?;
 
+    // The trackers PeerTube's players announce to, as PeerTube lists its own (HTTP, then WebSocket).
+    let ws = node.base_url().replace("http://", "ws://");
+    let trackers = serde_json::json!([format!("{}/tracker/announce", node.base_url()), format!("{ws}/tracker/socket")]);
+    ensure!(video["trackerUrls"] == trackers, "trackerUrls: {}", video["trackerUrls"]);
+
     let playlists = video["streamingPlaylists"].as_array().cloned().unwrap_or_default();
     ensure!(playlists.len() == 1, "one HLS playlist: {video:#}");
     let playlist = &playlists[0];
@@ -83,6 +88,18 @@ fn published_videos_play_as_hls_whose_segments_match_their_hashes() -> Result<()
             ensure!(line.contains(attr), "{attr} in {line}");
         }
     }
+    // Generated documents answer a Range like the files do, with an ETag for If-Range.
+    let part = admin.http().get(&master_url).header("Range", "bytes=0-6").send()?;
+    ensure!(part.status() == 206, "a range of the master playlist: {}", part.status());
+    let content_range = part.headers().get("content-range").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    ensure!(content_range == Some(format!("bytes 0-6/{}", master.len())), "{content_range:?}");
+    ensure!(part.text()? == "#EXTM3U", "the first seven bytes");
+    let etag = admin.http().get(&master_url).send()?.headers().get("etag").cloned();
+    let etag = etag.ok_or_else(|| anyhow!("the master playlist has an ETag"))?;
+    let stale = admin.http().get(&master_url).header("Range", "bytes=0-6").header("If-Range", "\"other\"").send()?;
+    ensure!(stale.status() == 200, "a stale If-Range gets the whole document: {}", stale.status());
+    let fresh = admin.http().get(&master_url).header("Range", "bytes=0-6").header("If-Range", etag).send()?;
+    ensure!(fresh.status() == 206, "a current If-Range gets the range: {}", fresh.status());
 
     // segments-sha256.json: keys are exactly the playlists' byte ranges; each range hashes to
     // its value.
@@ -111,7 +128,10 @@ fn published_videos_play_as_hls_whose_segments_match_their_hashes() -> Result<()
             let resp = admin.http().get(&file_url).header("Range", format!("bytes={range}")).send()?;
             ensure!(resp.status() == 206, "range {range}: {}", resp.status());
             let body = resp.bytes()?;
-            ensure!(hex(&Sha256::digest(&body)) == expected.as_str().unwrap_or_default(), "sha256 of {name} {range}");
+            ensure!(
+                hex::encode(Sha256::digest(&body)) == expected.as_str().unwrap_or_default(),
+                "sha256 of {name} {range}"
+            );
         }
     }
 
@@ -169,6 +189,7 @@ fn bad_hls_requests_are_4xx_with_json() -> Result<()> {
         ("not a uuid".into(), hls("not-a-uuid", "x-master.m3u8"), None, 404),
         ("unknown video".into(), hls("00000000-0000-4000-8000-000000000000", "a-master.m3u8"), None, 404),
         ("range outside".into(), hls(u, &format!("{u}-240-fragmented.mp4")), Some(format!("bytes={size}-")), 416),
+        ("range outside a playlist".into(), hls(u, &format!("{u}-master.m3u8")), Some("bytes=100000-".into()), 416),
         ("private master".into(), hls(&private_uuid, &format!("{private_uuid}-master.m3u8")), None, 401),
         ("private segment".into(), hls(&private_uuid, &format!("{private_uuid}-240-fragmented.mp4")), None, 401),
         ("private hashes".into(), hls(&private_uuid, &format!("{private_uuid}-segments-sha256.json")), None, 401),
@@ -197,8 +218,4 @@ fn bad_hls_requests_are_4xx_with_json() -> Result<()> {
 
 fn str_of(v: &Value, key: &str) -> Result<String> {
     v[key].as_str().map(str::to_owned).ok_or_else(|| anyhow!("no {key} in {v}"))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

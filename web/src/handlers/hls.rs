@@ -1,17 +1,20 @@
 //! A local video's HLS files at PeerTube's `/static/streaming-playlists/hls/{uuid}/{name}`
 //! (names in `shoal_protocol::media_layout::HlsFile`): the master playlist, one byte-range
 //! playlist per resolution and `segments-sha256.json`, written from each file's fragment index
-//! when asked (they are a few kB), and the fragmented MP4s, which are the rungs' own files
-//! served by the web seed's code (Range, CORS, the seed's upload budget). Private and
+//! when asked (they are a few kB; Range and ETag as for files), and the fragmented MP4s,
+//! which are the rungs' own files served by the web seed's code (Range, CORS, the seed's
+//! upload budget). Private and
 //! internal videos follow the API's rules: their owner (or an admin) with a bearer token.
 //! Unknown videos, names and resolutions are 404 with a JSON body.
 
 use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
 use shoal_actors::videos::record::{VideoFileRecord, VideoKey, VideoRecord};
 use shoal_protocol::hls::{playlist, segment_hashes, FragmentIndex};
 use shoal_protocol::media_layout::HlsFile;
+use shoal_protocol::range::{self, RangeOutcome};
 use uuid::Uuid;
 
 use super::static_files::seed_file;
@@ -72,7 +75,7 @@ pub async fn file(
             return ApiError::not_found("This video has no HLS playlist").into_response()
         }
     };
-    document(file.content_type(), body)
+    document(file.content_type(), body, request.headers())
 }
 
 /// `GET|HEAD /download/streaming-playlists/hls/videos/{uuid}-{res}-fragmented.mp4`: the
@@ -108,13 +111,54 @@ fn unknown_resolution() -> Response {
     ApiError::not_found("This video has no HLS stream at that resolution").into_response()
 }
 
-/// A generated playlist or JSON document, with the web seed's CORS headers (axum answers a
-/// HEAD with the headers alone).
-fn document(content_type: &'static str, body: String) -> Response {
-    let mut response = body.into_response();
+/// A generated playlist or JSON document, with the web seed's CORS headers, a strong ETag
+/// (the body's SHA-256: the same index always writes the same bytes) and, for a GET with one
+/// satisfiable `Range`, that range with 206 (several ranges get the whole document, which RFC
+/// 9110 allows; an unsatisfiable one gets 416). axum answers a HEAD with the headers alone.
+fn document(content_type: &'static str, body: String, request: &HeaderMap) -> Response {
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(body.as_bytes())[..16]));
+    let len = body.len() as u64;
+    let range = request
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|_| request.get(header::IF_RANGE).and_then(|v| v.to_str().ok()).is_none_or(|v| v == etag))
+        .map_or(RangeOutcome::Ignore, |value| range::parse_range(value, len));
+    let mut response = match range {
+        RangeOutcome::Satisfiable(ranges) if ranges.len() == 1 => {
+            let r = ranges[0];
+            let part = body.into_bytes().get(r.start as usize..=r.end_inclusive as usize).map(<[u8]>::to_vec);
+            let mut response = (StatusCode::PARTIAL_CONTENT, part.unwrap_or_default()).into_response();
+            if let Ok(value) = HeaderValue::from_str(&r.content_range(len)) {
+                response.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            response
+        }
+        RangeOutcome::Unsatisfiable => {
+            let mut response =
+                ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, "Range not satisfiable").into_response();
+            if let Ok(value) = HeaderValue::from_str(&range::unsatisfied_content_range(len)) {
+                response.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            return with_cors(response);
+        }
+        RangeOutcome::Ignore | RangeOutcome::Satisfiable(_) => body.into_response(),
+    };
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    with_cors(response)
+}
+
+fn with_cors(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("Content-Length, Content-Range, Accept-Ranges, ETag"),
+    );
     response
 }

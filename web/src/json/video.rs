@@ -8,6 +8,7 @@
 use serde::Serialize;
 use shoal_actors::accounts::{ChannelRecord, UserRecord};
 use shoal_actors::remote_torrents::remote_torrent_filename;
+use shoal_actors::torrent_file::{http_announce_url, ws_tracker_url};
 use shoal_actors::videos::record::{
     RemoteFile, RemoteHls, TranscodeProgress, VideoFileRecord, VideoRecord, VideoState,
 };
@@ -325,7 +326,11 @@ impl VideoDetailsJson {
             comments_enabled: v.comments_enabled,
             comments_policy: labels::comments_policy(v.comments_enabled),
             download_enabled: v.download_enabled,
-            tracker_urls: v.remote.as_ref().map(|r| r.trackers.clone()).unwrap_or_default(),
+            // PeerTube's `getTrackerUrls()` for its own videos: HTTP announce, then WebSocket.
+            tracker_urls: match &v.remote {
+                Some(remote) => remote.trackers.clone(),
+                None => vec![http_announce_url(public_url), ws_tracker_url(public_url)],
+            },
             files,
             streaming_playlists: streaming_playlists(public_url, v),
             transcoding_progress: progress.map(TranscodingProgressJson::from),
