@@ -3,9 +3,8 @@
 //! playlist per resolution and `segments-sha256.json`, written from each file's fragment index
 //! when asked (they are a few kB; Range and ETag as for files), and the fragmented MP4s,
 //! which are the rungs' own files served by the web seed's code (Range, CORS, the seed's
-//! upload budget). Private and
-//! internal videos follow the API's rules: their owner (or an admin) with a bearer token.
-//! Unknown videos, names and resolutions are 404 with a JSON body.
+//! upload budget). Private and internal videos follow the API's rules: their owner (or an
+//! admin) with a bearer token. Unknown videos, names and resolutions are 404 with a JSON body.
 
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
