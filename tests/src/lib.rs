@@ -4,7 +4,7 @@
 //! ([`verify`]), run external tools with time limits ([`tools`]), and make
 //! network namespaces where browsers use WebRTC ([`netns`]) and watch pages
 //! in Chromium there ([`browser`]), beside the reference WebTorrent stack
-//! ([`reference_stack`]); nodes that federate ([`federation`]) and a fake
+//! ([`reference_stack`]) and PeerTube's own HLS player ([`peertube_player`]); nodes that federate ([`federation`]) and a fake
 //! Mastodon host signing and verifying with independent Python libraries
 //! ([`fake_mastodon`]) and a fake PeerTube 8.0 ([`fake_peertube`]), both child
 //! processes run by [`fake_host`].
@@ -22,6 +22,7 @@ pub mod federation;
 pub mod media;
 pub mod netns;
 pub mod node;
+pub mod peertube_player;
 pub mod proc_stats;
 pub mod redundancy;
 pub mod redundancy_federation;

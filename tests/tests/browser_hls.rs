@@ -11,15 +11,14 @@
 //! viewer through Shoal's tracker. With a redundancy member holding a copy, the HLS player
 //! takes segments from the mirror as well as from the origin, each checked against the hashes.
 
-use percent_encoding::{percent_encode, NON_ALPHANUMERIC};
+use shoal_protocol::hls::swarm_ids;
 use shoal_tests::browser::{publish_noisy_video, watch, Viewer};
 use shoal_tests::federation::{federating, follow_instance, host_of, wait_follow_accepted, wait_for};
 use shoal_tests::netns::NetNs;
+use shoal_tests::peertube_player::PeerTubePlayerPage;
 use shoal_tests::redundancy_federation::{start_federation, FederationSettings};
-use shoal_tests::tools::tests_dir;
+use shoal_tests::tracker::{failure_reason, http_announce};
 use shoal_tests::{NodeBuilder, Result};
-use std::net::TcpListener;
-use std::process::{Child, Stdio};
 use std::time::Duration;
 
 /// Seconds of video: playback is still going when the third viewer starts.
@@ -51,6 +50,35 @@ fn three_hls_viewers_exchange_segments_through_the_nodes_tracker() -> Result<()>
         }
         assert!(report.number(0, "uploaded") > 0.0, "the first viewer shared segments\n{context}");
         eprintln!("{context}");
+        Ok(())
+    })
+}
+
+#[test]
+fn a_listed_peer_that_never_answers_delays_the_first_segment_only_briefly() -> Result<()> {
+    let netns = NetNs::create()?;
+    netns.run(|| {
+        let node =
+            NodeBuilder::new().ladder_with_bitrates(&[(240, 300)]).command_prefix(netns.exec_prefix()).start()?;
+        let video = publish_noisy_video(&node, "a silent peer", 10.0, 5)?;
+        let master = node.admin()?.video(&video.uuid)?["streamingPlaylists"][0]["playlistUrl"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow::anyhow!("no playlist"))?;
+        // A peer in the stream's swarm (an HTTP announce) that no browser can reach: the page
+        // says someone is watching, the player waits for a peer, none comes.
+        let hash = swarm_ids::v2_info_hash(&master, 0);
+        let reply = http_announce(node.base_url(), &hash, b"-XX0001-silentpeer01", 9, 1, "started")?;
+        assert!(failure_reason(&reply).is_none(), "{reply:?}");
+        let page = node.url(&format!("/w/{}?player=hls", video.short_uuid));
+        let report = watch(&netns, &[Viewer::new(&page, Duration::ZERO)], Duration::from_secs(8), &node.scratch())?;
+        let context = report.describe();
+        let last = &report.last[0];
+        assert!(last["timeline"]["httpOpened"].is_number(), "the player waited, then opened HTTP\n{context}");
+        assert!(report.playhead_advance(0) >= 3.0, "and plays from the server\n{context}");
+        assert!(report.number(0, "fromServer") > 0.0, "{context}");
+        let first_frame = report.number(0, "firstFrameMs");
+        assert!(first_frame < 5_000.0, "the wait stays short: first frame at {first_frame} ms\n{context}");
         Ok(())
     })
 }
@@ -137,16 +165,6 @@ fn the_hls_player_takes_segments_from_a_mirror_too() -> Result<()> {
     })
 }
 
-/// Kills the static file server when the test ends.
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn peertube_7s_player_plays_a_shoal_playlist_and_finds_a_second_viewer() -> Result<()> {
     let netns = NetNs::create()?;
@@ -159,24 +177,9 @@ fn peertube_7s_player_plays_a_shoal_playlist_and_finds_a_second_viewer() -> Resu
             .map(str::to_owned)
             .ok_or_else(|| anyhow::anyhow!("no playlist"))?;
         // The page and its libraries, from tests/ (another origin than the node's: CORS).
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let _server = Served(
-            std::process::Command::new("python3")
-                .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
-                .arg(tests_dir())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()?,
-        );
-        wait_for(Duration::from_secs(10), "the page server listens", |_| {
-            Ok(std::net::TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ()))
-        })?;
+        let player = PeerTubePlayerPage::start()?;
         let tracker = node.base_url().replace("http://", "ws://") + "/tracker/socket";
-        let page = format!(
-            "http://127.0.0.1:{port}/scripts/peertube_player/index.html?playlist={}&tracker={}",
-            percent(&master),
-            percent(&tracker)
-        );
+        let page = player.url(&master, &tracker);
         let viewers = [Viewer::new(&page, Duration::ZERO), Viewer::new(&page, Duration::from_secs(4))];
         let report = watch(&netns, &viewers, Duration::from_secs(12), &node.scratch())?;
         let context = report.describe();
@@ -189,9 +192,4 @@ fn peertube_7s_player_plays_a_shoal_playlist_and_finds_a_second_viewer() -> Resu
         eprintln!("{context}");
         Ok(())
     })
-}
-
-/// `text` for a query value.
-fn percent(text: &str) -> String {
-    percent_encode(text.as_bytes(), NON_ALPHANUMERIC).to_string()
 }

@@ -33,11 +33,42 @@ const stats = window.shoalStats = {
   uploaded: 0, // bytes sent to peers
   segmentsRejected: 0, // segments whose SHA-256 did not match
   mirrorRequests: 0, // segment requests sent to a mirror rather than the origin
+  segments: [], // the first 100 segments loaded: [ms since navigation, playhead s, 'http'|'p2p', bytes]
   firstFrameMs: null, // since navigation start
   timeline: {},
   currentTime: 0,
   paused: true
 }
+
+/**
+ * When segments come from the server and when from peers. p2p-media-loader 2.2 fetches every
+ * segment inside `highDemandTimeWindow` (seconds ahead of the playhead) over HTTP whenever an
+ * HTTP slot is free, even if a peer has it or is sending it, and, while peers are connected,
+ * picks segments nobody has inside `httpDownloadTimeWindow` to fetch over HTTP for the swarm;
+ * its defaults (15 s and 3000 s, two HTTP downloads) make a later viewer take its first 15 s
+ * and more from the server. Here one HTTP download runs at a time and everything an earlier
+ * viewer holds comes from peers, up to the whole video ahead. At start-up only the segment
+ * under the playhead is urgent (segments are 2 to 3 s); once playing, the next 5 s are, so a
+ * viewer alone keeps a margin over HTTP. (A 20 s HTTP window raised the peer share of all
+ * bytes but made the server send 1.20 copies of the file instead of 1.05: viewers fetched
+ * segments for each other that the front viewer fetched anyway.) Measured by
+ * `cargo bench -p shoal-tests --bench offload`.
+ */
+const P2P_WINDOWS = {
+  highDemandTimeWindow: 2,
+  httpDownloadTimeWindow: 2,
+  p2pDownloadTimeWindow: 6000,
+  simultaneousHttpDownloads: 1,
+  simultaneousP2PDownloads: 3
+}
+/** The windows once playback has run `STARTUP_SECS` seconds. */
+const PLAYING_WINDOWS = { highDemandTimeWindow: 5, httpDownloadTimeWindow: 5 }
+const STARTUP_SECS = 6
+/**
+ * When the page says others are watching, the first segment waits this long for a peer before
+ * it is asked of the server (as the webtorrent player waits for peers before the web seed).
+ */
+const PEER_WAIT_MS = 700
 
 video.addEventListener('loadeddata', () => {
   if (stats.firstFrameMs === null) stats.firstFrameMs = Math.round(performance.now())
@@ -56,12 +87,26 @@ async function start () {
   const mirrors = segmentMirrors()
   const HlsWithP2P = HlsJsP2PEngine.injectMixin(Hls)
   const peers = new Set()
+  // HTTP starts closed (no download slot) when others are watching, and opens once hls.js has
+  // its first segment or after PEER_WAIT_MS (opening it aborts a peer download of an urgent
+  // segment, so a first chunk from a peer is not enough).
+  const waitForPeers = data.hls.othersWatching > 0 && params.get('p2p') !== '0'
+  let httpOpen = !waitForPeers
+  const openHttp = () => {
+    if (httpOpen) return
+    httpOpen = true
+    hls.p2pEngine.applyDynamicConfig({ core: { simultaneousHttpDownloads: P2P_WINDOWS.simultaneousHttpDownloads } })
+    wakeLoader(hls)
+    mark('httpOpened')
+  }
   const hls = new HlsWithP2P({
     p2p: {
       core: {
         announceTrackers: data.hls.trackers,
         rtcConfig: { iceServers: [] }, // no STUN: host candidates only
         swarmId: data.hls.playlistUrl,
+        ...P2P_WINDOWS,
+        ...(waitForPeers ? { simultaneousHttpDownloads: 0 } : {}),
         isP2PDisabled: params.get('p2p') === '0',
         validateP2PSegment: validate,
         validateHTTPSegment: validate,
@@ -75,6 +120,12 @@ async function start () {
             mark('firstServerData')
           }
         })
+        engine.addEventListener('onSegmentLoaded', details => {
+          if (stats.segments.length < 100) {
+            stats.segments.push([Math.round(performance.now()), Math.round(video.currentTime * 10) / 10,
+              details.downloadSource, details.bytesLength])
+          }
+        })
         engine.addEventListener('onChunkUploaded', bytes => { stats.uploaded += bytes })
         engine.addEventListener('onPeerConnect', peer => { peers.add(peer.peerId); stats.peers = peers.size })
         engine.addEventListener('onPeerClose', peer => { peers.delete(peer.peerId); stats.peers = peers.size })
@@ -82,7 +133,14 @@ async function start () {
     }
   })
   window.shoalPlayer = { hls }
+  const widen = () => {
+    if (video.currentTime < STARTUP_SECS) return
+    video.removeEventListener('timeupdate', widen)
+    hls.p2pEngine.applyDynamicConfig({ core: PLAYING_WINDOWS })
+  }
+  video.addEventListener('timeupdate', widen)
   hls.on(Hls.Events.MANIFEST_PARSED, () => { stats.mode = 'p2p'; mark('manifest') })
+  hls.on(Hls.Events.FRAG_LOADED, (event, { frag }) => { if (frag.sn !== 'initSegment') openHttp() })
   hls.on(Hls.Events.LEVEL_SWITCHED, (event, { level }) => {
     const chosen = hls.levels[level]
     stats.resolution = chosen ? Math.min(chosen.width, chosen.height) : null
@@ -91,9 +149,22 @@ async function start () {
     stats.error = `${detail.type}: ${detail.details}`
     if (detail.fatal) fallbackToHttp(`hls.js: ${detail.details}`, hls)
   })
+  if (!httpOpen) setTimeout(openHttp, PEER_WAIT_MS)
   hls.loadSource(data.hls.playlistUrl)
   hls.attachMedia(video)
   play(video)
+}
+
+/**
+ * Makes p2p-media-loader look at its queue again now. A changed configuration is read at its
+ * next pass, which only playback, peers or hls.js trigger; before the first frame none may
+ * come. 2.2 (pinned in web/ui/package.json) has no public call for it, so this reaches into
+ * its stream loader; `browser_hls`'s test with a peer that never answers keeps this honest
+ * when the pin moves.
+ */
+function wakeLoader (hls) {
+  const loader = hls.p2pEngine && hls.p2pEngine.core && hls.p2pEngine.core.mainStreamLoader
+  if (loader && typeof loader.requestProcessQueueMicrotask === 'function') loader.requestProcessQueueMicrotask()
 }
 
 /** The mirrors holding each fragmented MP4 (the same bytes), by file name; null when none. */

@@ -173,6 +173,17 @@ impl Tracker {
         }
     }
 
+    /// How many peers (seeders and leechers) are in the swarms of `info_hashes` together.
+    pub async fn peers_in(&self, info_hashes: &[[u8; 20]]) -> u64 {
+        let mut peers = 0;
+        for hash in info_hashes {
+            if let Some(counts) = self.counts_of(hash).await {
+                peers += u64::from(counts.seeders) + u64::from(counts.leechers);
+            }
+        }
+        peers
+    }
+
     /// Handles an HTTP scrape; swarms nobody is in are reported empty.
     pub async fn http_scrape(&self, info_hashes: &[[u8; 20]]) -> Vec<u8> {
         let mut files = Vec::with_capacity(info_hashes.len());

@@ -57,7 +57,7 @@ pub async fn home(State(state): State<AppState>) -> Response {
 
 /// `GET /w/{shortUUID}` (also accepts a uuid, like PeerTube).
 pub async fn watch_short(State(state): State<AppState>, Path(id): Path<String>, RawQuery(query): RawQuery) -> Response {
-    watch_page(&state, &id, query.as_deref())
+    watch_page(&state, &id, query.as_deref()).await
 }
 
 /// `GET /videos/watch/{uuid}`, with content negotiation: servers asking for
@@ -73,7 +73,7 @@ pub async fn watch(
     if shoal_protocol::activitypub::accept_prefers_activity(accept) {
         return video_object(&state, &id);
     }
-    watch_page(&state, &id, query.as_deref())
+    watch_page(&state, &id, query.as_deref()).await
 }
 
 /// The player a watch page's query asks for (`?player=hls|webtorrent`), else `default`.
@@ -103,7 +103,7 @@ fn video_object(state: &AppState, id: &str) -> Response {
 }
 
 /// The watch page of video `id` (uuid or shortUUID), or a 404 page.
-fn watch_page(state: &AppState, id: &str, query: Option<&str>) -> Response {
+async fn watch_page(state: &AppState, id: &str, query: Option<&str>) -> Response {
     let key = match VideoKey::parse(id) {
         Some(key @ (VideoKey::Uuid(_) | VideoKey::ShortUuid(_))) => key,
         _ => return not_found(state),
@@ -131,8 +131,13 @@ fn watch_page(state: &AppState, id: &str, query: Option<&str>) -> Response {
         return html_response(StatusCode::OK, page(instance, &video.name, refresh, &body));
     }
     let player = chosen_player(query, state.shoal.config().ui.player);
-    let data = PlayerData::new(public_url, &video, state.ui.available(), player)
+    let mut data = PlayerData::new(public_url, &video, state.ui.available(), player)
         .with_mirrors(|info_hash| state.shoal.mirror_urls(info_hash));
+    if let Some(hls) = data.hls.as_mut().filter(|_| video.remote.is_none()) {
+        let swarms: Vec<[u8; 20]> =
+            video.hls_swarms.iter().filter_map(|h| hex::decode(h).ok()?.try_into().ok()).collect();
+        hls.others_watching = Some(state.shoal.tracker().peers_in(&swarms).await);
+    }
     let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_owned());
     html_response(StatusCode::OK, page(instance, &video.name, "", &watch_body(&video, &data, &json)))
 }
@@ -205,6 +210,10 @@ struct HlsData {
     segments_sha256_url: String,
     /// The WebSocket trackers p2p-media-loader announces the playlist's streams to.
     trackers: Vec<String>,
+    /// Peers in this node's swarms of the playlist when the page was made (local videos): the
+    /// player waits briefly for them before asking the server for its first segment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    others_watching: Option<u64>,
     hls_js: &'static str,
     p2p_hls_js: &'static str,
 }
@@ -219,6 +228,7 @@ impl HlsData {
                 playlist_url: hls.playlist_url.clone(),
                 segments_sha256_url: hls.segments_sha256_url.clone(),
                 trackers: remote.trackers.iter().filter(|t| t.starts_with("ws")).cloned().collect(),
+                others_watching: None,
                 hls_js: super::ui::HLS_JS_PATH,
                 p2p_hls_js: super::ui::P2P_HLSJS_PATH,
             });
@@ -232,6 +242,7 @@ impl HlsData {
             playlist_url: media.hls(&uuid, HlsFile::Master),
             segments_sha256_url: media.hls(&uuid, HlsFile::SegmentsSha256),
             trackers: vec![ws_tracker_url(public_url)],
+            others_watching: None,
             hls_js: super::ui::HLS_JS_PATH,
             p2p_hls_js: super::ui::P2P_HLSJS_PATH,
         })
